@@ -1,0 +1,4 @@
+#ifndef __GSTVANISSE_H__
+#define __GSTVANISSE_H__
+#include <gst/vani/vani-prelude.h>
+#endif

@@ -1,0 +1,20 @@
+/* gst-rustvani
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include <gst/vani/vani.h>
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gst_vani_init ();
+  return TRUE;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, vani,
+    "Voice-agent elements that need only GStreamer: VAD, conversation aggregators, agent bin",
+    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
