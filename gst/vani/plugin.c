@@ -8,11 +8,20 @@
 #include <gst/gst.h>
 #include <gst/vani/vani.h>
 
+#ifdef HAVE_VANI_VAD
+#include "gstvanivad.h"
+#endif
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
+  gboolean ret = TRUE;
+
   gst_vani_init ();
-  return TRUE;
+#ifdef HAVE_VANI_VAD
+  ret &= GST_ELEMENT_REGISTER (vanivad, plugin);
+#endif
+  return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, vani,

@@ -11,6 +11,7 @@
 #include <gst/vani/gstvanimessages.h>
 #include <gst/vani/gstvanisse.h>
 #include <gst/vani/gstvanillmstream.h>
+#include <gst/vani/gstvanitool.h>
 
 G_BEGIN_DECLS
 

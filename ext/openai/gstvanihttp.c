@@ -1,0 +1,455 @@
+/* gst-rustvani
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstvanihttp.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+GST_DEBUG_CATEGORY_STATIC (vani_http_debug);
+#define GST_CAT_DEFAULT vani_http_debug
+
+#define READ_CHUNK_SIZE 16384
+#define ERROR_TEXT_MAX_CHARS 300
+#define BACKOFF_BASE_MS 500
+#define BACKOFF_MAX_MS 20000
+#define RETRY_AFTER_MAX_MS 60000
+
+struct _GstVaniHttp
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupSession *session;
+
+  GMutex lock;
+  GCond cond;
+  gboolean running;
+};
+
+G_DEFINE_QUARK (gst-vani-http-error-quark, gst_vani_http_error);
+
+static gpointer
+gst_vani_http_thread (gpointer data)
+{
+  GstVaniHttp *http = data;
+
+  g_main_context_push_thread_default (http->context);
+  /* The session belongs to this thread: every request runs here. */
+  http->session = soup_session_new_with_options ("user-agent",
+      "gst-rustvani/" VERSION, NULL);
+
+  g_mutex_lock (&http->lock);
+  http->running = TRUE;
+  g_cond_signal (&http->cond);
+  g_mutex_unlock (&http->lock);
+
+  g_main_loop_run (http->loop);
+
+  /* Let aborted requests deliver their callbacks before the session goes. */
+  soup_session_abort (http->session);
+  while (g_main_context_pending (http->context))
+    g_main_context_iteration (http->context, FALSE);
+  g_clear_object (&http->session);
+  while (g_main_context_pending (http->context))
+    g_main_context_iteration (http->context, FALSE);
+
+  g_main_context_pop_thread_default (http->context);
+  return NULL;
+}
+
+GstVaniHttp *
+gst_vani_http_new (const gchar * thread_name)
+{
+  GstVaniHttp *http = g_new0 (GstVaniHttp, 1);
+
+  static gsize debug_once = 0;
+
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (vani_http_debug, "vanihttp", 0,
+        "gst-rustvani HTTP layer");
+    g_once_init_leave (&debug_once, 1);
+  }
+
+  g_mutex_init (&http->lock);
+  g_cond_init (&http->cond);
+  http->context = g_main_context_new ();
+  http->loop = g_main_loop_new (http->context, FALSE);
+  http->thread = g_thread_new (thread_name, gst_vani_http_thread, http);
+
+  g_mutex_lock (&http->lock);
+  while (!http->running)
+    g_cond_wait (&http->cond, &http->lock);
+  g_mutex_unlock (&http->lock);
+  return http;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_vani_http_free (GstVaniHttp * http)
+{
+  if (!http)
+    return;
+  gst_vani_http_invoke (http, quit_loop, http->loop, NULL);
+  g_thread_join (http->thread);
+  g_main_loop_unref (http->loop);
+  g_main_context_unref (http->context);
+  g_mutex_clear (&http->lock);
+  g_cond_clear (&http->cond);
+  g_free (http);
+}
+
+GMainContext *
+gst_vani_http_get_context (GstVaniHttp * http)
+{
+  return http->context;
+}
+
+SoupSession *
+gst_vani_http_get_session (GstVaniHttp * http)
+{
+  return http->session;
+}
+
+/* Runs @func on the worker thread, always from its main loop (never inline),
+ * so callers on any thread see the same ordering. */
+void
+gst_vani_http_invoke (GstVaniHttp * http, GSourceFunc func, gpointer data,
+    GDestroyNotify notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, http->context);
+  g_source_unref (source);
+}
+
+/* Returns a ref on the attached source so the caller can destroy it early. */
+GSource *
+gst_vani_http_add_timeout (GstVaniHttp * http, guint ms, GSourceFunc func,
+    gpointer data, GDestroyNotify notify)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, http->context);
+  return source;
+}
+
+static gchar *
+join_url (const gchar * base_url, const gchar * endpoint)
+{
+  gsize len = strlen (base_url);
+
+  while (len > 0 && base_url[len - 1] == '/')
+    len--;
+  return g_strdup_printf ("%.*s%s", (int) len, base_url, endpoint);
+}
+
+static gboolean
+add_extra_header_field (GQuark field, const GValue * value, gpointer user_data)
+{
+  SoupMessageHeaders *headers = user_data;
+
+  if (G_VALUE_HOLDS_STRING (value)) {
+    soup_message_headers_replace (headers, g_quark_to_string (field),
+        g_value_get_string (value));
+  } else {
+    gchar *text = gst_value_serialize (value);
+
+    if (text)
+      soup_message_headers_replace (headers, g_quark_to_string (field), text);
+    g_free (text);
+  }
+  return TRUE;
+}
+
+SoupMessage *
+gst_vani_http_new_post (const gchar * base_url, const gchar * endpoint,
+    const gchar * api_key, const GstStructure * extra_headers, GError ** error)
+{
+  SoupMessage *msg = NULL;
+  GUri *uri;
+  gchar *url;
+
+  url = join_url (base_url ? base_url : "", endpoint);
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (!uri || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+          g_strcmp0 (g_uri_get_scheme (uri), "https") != 0)) {
+    g_set_error (error, GST_VANI_HTTP_ERROR, GST_VANI_HTTP_ERROR_BAD_URL,
+        "base-url \"%s\" is not an http:// or https:// URL",
+        base_url ? base_url : "");
+    goto out;
+  }
+
+  msg = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
+  if (api_key && *api_key) {
+    gchar *auth = g_strdup_printf ("Bearer %s", api_key);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+    g_free (auth);
+  }
+  if (extra_headers)
+    gst_structure_foreach (extra_headers, add_extra_header_field,
+        soup_message_get_request_headers (msg));
+
+out:
+  if (uri)
+    g_uri_unref (uri);
+  g_free (url);
+  return msg;
+}
+
+gboolean
+gst_vani_http_status_is_retryable (guint status)
+{
+  return status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 ||
+      status >= 500;
+}
+
+static gint
+parse_retry_after_ms (SoupMessage * msg)
+{
+  const gchar *value;
+  gchar *end = NULL;
+  gdouble seconds;
+
+  if (!msg)
+    return -1;
+  value = soup_message_headers_get_one (soup_message_get_response_headers
+      (msg), "Retry-After");
+  if (!value)
+    return -1;
+  seconds = g_ascii_strtod (value, &end);
+  if (end == value || seconds < 0)
+    return -1;                  /* HTTP dates are rare here: fall back to backoff */
+  return (gint) MIN (seconds * 1000.0, RETRY_AFTER_MAX_MS);
+}
+
+/* Retry-After when the server gives it, otherwise exponential backoff with
+ * jitter so several agents do not retry in lockstep. */
+guint
+gst_vani_http_retry_delay_ms (SoupMessage * msg, guint attempt)
+{
+  gint retry_after = parse_retry_after_ms (msg);
+  guint delay;
+
+  if (retry_after >= 0)
+    return retry_after;
+  delay = BACKOFF_BASE_MS << MIN (attempt, 6);
+  delay = MIN (delay, BACKOFF_MAX_MS);
+  return delay / 2 + g_random_int_range (0, delay / 2 + 1);
+}
+
+static const gchar *
+json_error_message (JsonNode * root)
+{
+  JsonObject *obj;
+  JsonNode *err;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  obj = json_node_get_object (root);
+  err = json_object_get_member (obj, "error");
+  if (err && JSON_NODE_HOLDS_OBJECT (err)) {
+    JsonObject *eo = json_node_get_object (err);
+    JsonNode *m = json_object_get_member (eo, "message");
+
+    if (m && JSON_NODE_HOLDS_VALUE (m) &&
+        json_node_get_value_type (m) == G_TYPE_STRING)
+      return json_node_get_string (m);
+  }
+  if (err && JSON_NODE_HOLDS_VALUE (err) &&
+      json_node_get_value_type (err) == G_TYPE_STRING)
+    return json_node_get_string (err);
+  if (json_object_has_member (obj, "detail") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "detail")))
+    return json_object_get_string_member (obj, "detail");
+  if (json_object_has_member (obj, "message") &&
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "message")))
+    return json_object_get_string_member (obj, "message");
+  return NULL;
+}
+
+/* A printable, bounded excerpt: error bodies end up in GStreamer warnings. */
+static gchar *
+sanitize_excerpt (const gchar * text, gsize len)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *p = text, *end = text + len;
+  guint chars = 0;
+
+  while (p < end && chars < ERROR_TEXT_MAX_CHARS) {
+    gunichar c = g_utf8_get_char_validated (p, end - p);
+
+    if (c == (gunichar) - 1 || c == (gunichar) - 2)
+      break;
+    if (g_unichar_iscntrl (c))
+      c = ' ';
+    g_string_append_unichar (out, c);
+    p = g_utf8_next_char (p);
+    chars++;
+  }
+  if (p < end)
+    g_string_append (out, "…");
+  return g_strstrip (g_string_free (out, FALSE));
+}
+
+static gchar *
+describe_body (SoupMessage * msg, GBytes * body)
+{
+  const gchar *ctype;
+  const gchar *data;
+  gsize len = 0;
+  JsonParser *parser;
+  gchar *text = NULL;
+
+  if (!body || g_bytes_get_size (body) == 0)
+    return NULL;
+  data = g_bytes_get_data (body, &len);
+  ctype = soup_message_headers_get_content_type
+      (soup_message_get_response_headers (msg), NULL);
+  if (ctype && g_str_has_suffix (ctype, "html"))
+    return g_strdup ("the server sent an HTML error page");
+
+  parser = json_parser_new_immutable ();
+  if (json_parser_load_from_data (parser, data, len, NULL)) {
+    const gchar *m = json_error_message (json_parser_get_root (parser));
+
+    if (m)
+      text = sanitize_excerpt (m, strlen (m));
+  }
+  g_object_unref (parser);
+  if (!text)
+    text = sanitize_excerpt (data, len);
+  return text;
+}
+
+/* "HTTP 401 Unauthorized: Incorrect API key provided" — the server's own
+ * message when it gave one. */
+gchar *
+gst_vani_http_describe_failure (SoupMessage * msg, GBytes * body)
+{
+  guint status = soup_message_get_status (msg);
+  const gchar *reason = soup_message_get_reason_phrase (msg);
+  gchar *detail = describe_body (msg, body);
+  gchar *text;
+
+  if (!reason || !*reason)
+    reason = soup_status_get_phrase (status);
+  if (detail && *detail)
+    text = g_strdup_printf ("HTTP %u %s: %s", status, reason ? reason : "",
+        detail);
+  else
+    text = g_strdup_printf ("HTTP %u %s", status, reason ? reason : "");
+  g_free (detail);
+  return text;
+}
+
+/* Servers sometimes echo the key back in their error text. */
+gchar *
+gst_vani_http_redact (const gchar * text, const gchar * secret)
+{
+  GString *s;
+
+  if (!text)
+    return NULL;
+  if (!secret || strlen (secret) < 4)
+    return g_strdup (text);
+  s = g_string_new (text);
+  g_string_replace (s, secret, "***", 0);
+  return g_string_free (s, FALSE);
+}
+
+typedef struct
+{
+  GByteArray *data;
+  gsize max_size;
+} ReadAllState;
+
+static void
+read_all_state_free (ReadAllState * state)
+{
+  g_byte_array_unref (state->data);
+  g_free (state);
+}
+
+static void read_all_next (GTask * task);
+
+static void
+read_all_done (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  GTask *task = user_data;
+  ReadAllState *state = g_task_get_task_data (task);
+  GError *error = NULL;
+  GBytes *bytes;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res,
+      &error);
+  if (!bytes) {
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  if (g_bytes_get_size (bytes) == 0) {
+    g_bytes_unref (bytes);
+    g_task_return_pointer (task,
+        g_byte_array_free_to_bytes (g_byte_array_ref (state->data)),
+        (GDestroyNotify) g_bytes_unref);
+    g_object_unref (task);
+    return;
+  }
+  if (state->data->len + g_bytes_get_size (bytes) > state->max_size) {
+    g_bytes_unref (bytes);
+    g_task_return_new_error (task, GST_VANI_HTTP_ERROR,
+        GST_VANI_HTTP_ERROR_TOO_LARGE, "the reply is larger than %"
+        G_GSIZE_FORMAT " bytes", state->max_size);
+    g_object_unref (task);
+    return;
+  }
+  g_byte_array_append (state->data, g_bytes_get_data (bytes, NULL),
+      g_bytes_get_size (bytes));
+  g_bytes_unref (bytes);
+  read_all_next (task);
+}
+
+static void
+read_all_next (GTask * task)
+{
+  g_input_stream_read_bytes_async (g_task_get_source_object (task),
+      READ_CHUNK_SIZE, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+      read_all_done, task);
+}
+
+/* Reads a whole (small) reply body, e.g. an error or a transcription. */
+void
+gst_vani_http_read_all_async (GInputStream * stream, gsize max_size,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+  ReadAllState *state = g_new0 (ReadAllState, 1);
+
+  state->data = g_byte_array_new ();
+  state->max_size = max_size;
+  g_task_set_task_data (task, state, (GDestroyNotify) read_all_state_free);
+  read_all_next (task);
+}
+
+GBytes *
+gst_vani_http_read_all_finish (GAsyncResult * result, GError ** error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,53 @@
+/* gst-rustvani
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_VANI_HTTP_H__
+#define __GST_VANI_HTTP_H__
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* The HTTP layer shared by the OpenAI-compatible elements: one worker thread
+ * per element with its own GMainContext and SoupSession, so streaming threads
+ * never wait on the network. */
+typedef struct _GstVaniHttp GstVaniHttp;
+
+#define GST_VANI_HTTP_ERROR (gst_vani_http_error_quark ())
+GQuark gst_vani_http_error_quark (void);
+
+typedef enum {
+  GST_VANI_HTTP_ERROR_BAD_URL,
+  GST_VANI_HTTP_ERROR_STATUS,
+  GST_VANI_HTTP_ERROR_TOO_LARGE,
+} GstVaniHttpError;
+
+GstVaniHttp *gst_vani_http_new (const gchar * thread_name);
+void gst_vani_http_free (GstVaniHttp * http);
+
+GMainContext *gst_vani_http_get_context (GstVaniHttp * http);
+SoupSession *gst_vani_http_get_session (GstVaniHttp * http);
+void gst_vani_http_invoke (GstVaniHttp * http, GSourceFunc func,
+    gpointer data, GDestroyNotify notify);
+GSource *gst_vani_http_add_timeout (GstVaniHttp * http, guint ms,
+    GSourceFunc func, gpointer data, GDestroyNotify notify);
+
+SoupMessage *gst_vani_http_new_post (const gchar * base_url,
+    const gchar * endpoint, const gchar * api_key,
+    const GstStructure * extra_headers, GError ** error);
+
+gboolean gst_vani_http_status_is_retryable (guint status);
+guint gst_vani_http_retry_delay_ms (SoupMessage * msg, guint attempt);
+gchar *gst_vani_http_describe_failure (SoupMessage * msg, GBytes * body);
+gchar *gst_vani_http_redact (const gchar * text, const gchar * secret);
+
+void gst_vani_http_read_all_async (GInputStream * stream, gsize max_size,
+    GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data);
+GBytes *gst_vani_http_read_all_finish (GAsyncResult * result,
+    GError ** error);
+
+G_END_DECLS
+
+#endif /* __GST_VANI_HTTP_H__ */

@@ -1,0 +1,46 @@
+#!/bin/sh
+# The main job: builds gst-rustvani and runs a conversation with vanillm.
+# The LLM is the server in OPENAI_BASE_URL / OPENAI_API_KEY when they are set;
+# otherwise the project's scripted OpenAI-compatible server.
+# Usage: tools/demo.sh [QUESTIONS_FILE]
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+questions=${1:-"$top/tools/demo-questions.txt"}
+server_pid=""
+
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" "$top" >/dev/null
+fi
+ninja -C "$build" >/dev/null
+
+if [ -z "${OPENAI_BASE_URL:-}" ] && [ -z "${OPENAI_API_KEY:-}" ]; then
+  urlfile=$(mktemp)
+  "$build/tests/servers/vani-fake-server" --answers "$top/tools/demo-answers.txt" >"$urlfile" &
+  server_pid=$!
+  while ! grep -q '^VANI_FAKE_SERVER_URL=' "$urlfile"; do sleep 0.1; done
+  OPENAI_BASE_URL=$(sed -n 's/^VANI_FAKE_SERVER_URL=//p' "$urlfile")
+  rm -f "$urlfile"
+  export OPENAI_BASE_URL
+  echo "No OPENAI_BASE_URL/OPENAI_API_KEY set: using the project's scripted OpenAI-compatible server at $OPENAI_BASE_URL"
+else
+  echo "Using the LLM at ${OPENAI_BASE_URL:-https://api.openai.com/v1}"
+fi
+
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  echo
+  echo "User: $line"
+  printf 'Bot:  '
+  printf '%s\n' "$line" | meson devenv -C "$build" -w "$top" \
+    gst-launch-1.0 -q fdsrc fd=0 ! vanillm model="${VANI_MODEL:-gpt-4.1-mini}" \
+      system-prompt="You are a helpful voice assistant. Answer in one or two short sentences." \
+      ! fdsink fd=1 sync=false
+  echo
+done <"$questions"
