@@ -33,14 +33,5 @@ else
   echo "Using the LLM at ${OPENAI_BASE_URL:-https://api.openai.com/v1}"
 fi
 
-while IFS= read -r line; do
-  [ -n "$line" ] || continue
-  echo
-  echo "User: $line"
-  printf 'Bot:  '
-  printf '%s\n' "$line" | meson devenv -C "$build" -w "$top" \
-    gst-launch-1.0 -q fdsrc fd=0 ! vanillm model="${VANI_MODEL:-gpt-4.1-mini}" \
-      system-prompt="You are a helpful voice assistant. Answer in one or two short sentences." \
-      ! fdsink fd=1 sync=false
-  echo
-done <"$questions"
+meson devenv -C "$build" -w "$top" /usr/bin/python3 "$top/examples/chat.py" \
+  --model "${VANI_MODEL:-gpt-4.1-mini}" "$questions"

@@ -626,8 +626,12 @@ turn_release_calls (Turn * turn)
 
     pending->turn = NULL;
     destroy_source (&pending->timeout);
-    if (!pending->done && pending->promise)
-      gst_promise_expire (pending->promise);
+    /* The promise refers back to the call: dropping our ref breaks the
+     * cycle once the application lets go of it too. */
+    if (pending->promise) {
+      gst_promise_expire (pending->promise);    /* no-op once replied */
+      g_clear_pointer (&pending->promise, gst_promise_unref);
+    }
     pending_call_unref (pending);
   }
   g_ptr_array_set_size (turn->calls, 0);
@@ -781,7 +785,7 @@ turn_wait_for_cancel (Turn * turn)
   turn_install_cancellable (turn);
   turn->cancel_watch = g_cancellable_source_new (turn->cancellable);
   g_source_set_callback (turn->cancel_watch,
-      (GSourceFunc) cancelled_while_waiting_cb, turn, NULL);
+      G_SOURCE_FUNC (cancelled_while_waiting_cb), turn, NULL);
   g_source_attach (turn->cancel_watch,
       gst_vani_http_get_context (turn->self->http));
 }
@@ -849,8 +853,6 @@ pending_call_unref (PendingCall * pending)
 {
   if (!g_atomic_int_dec_and_test (&pending->refcount))
     return;
-  if (pending->promise)
-    gst_promise_unref (pending->promise);
   gst_vani_tool_call_unref (pending->call);
   g_free (pending->result);
   g_free (pending->raw_data);
@@ -929,18 +931,25 @@ promise_answered_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Any thread: hand the answer over to the worker. */
+/* Any thread: hand the answer over to the worker. A promise changes once
+ * (replied or expired, and the turn expires what is left), so the reference
+ * given to the promise travels on with the answer. */
 static void
 promise_changed (GstPromise * promise, gpointer data)
 {
   PendingCall *pending = data;
   GstVaniLLM *self = pending->self;
+  gboolean handed_over = FALSE;
 
   g_mutex_lock (&self->lock);
-  if (self->http)
-    gst_vani_http_invoke (self->http, promise_answered_cb,
-        pending_call_ref (pending), (GDestroyNotify) pending_call_unref);
+  if (self->http) {
+    gst_vani_http_invoke (self->http, promise_answered_cb, pending,
+        (GDestroyNotify) pending_call_unref);
+    handed_over = TRUE;
+  }
   g_mutex_unlock (&self->lock);
+  if (!handed_over)
+    pending_call_unref (pending);
 }
 
 static gboolean
@@ -1020,7 +1029,7 @@ dispatch_call (Turn * turn, PendingCall * pending)
         tool_timeout_cb, pending, NULL);
 
   pending->promise = gst_promise_new_with_change_func (promise_changed,
-      pending_call_ref (pending), (GDestroyNotify) pending_call_unref);
+      pending_call_ref (pending), NULL);
   GST_INFO_OBJECT (self, "calling '%s' (id %s)", name,
       gst_vani_tool_call_get_id (call));
   if (tool) {
@@ -1159,13 +1168,13 @@ on_sse_event (const gchar * event_name, const gchar * data, gsize len,
   status = gst_vani_llm_stream_push_event (turn->reply, event_name, data, len,
       &error);
   note_first_delta (turn);
-  if (status == GST_VANI_LLM_STREAM_ERROR) {
+  if (status == GST_VANI_LLM_STREAM_STATUS_ERROR) {
     turn->stream_done = TRUE;
     turn->stream_error = g_strdup (error->message);
     g_error_free (error);
     return FALSE;
   }
-  if (status == GST_VANI_LLM_STREAM_DONE) {
+  if (status == GST_VANI_LLM_STREAM_STATUS_DONE) {
     turn->stream_done = TRUE;
     return FALSE;
   }
@@ -1468,17 +1477,31 @@ process_items (GstVaniLLM * self)
 /* ------------------------------------------------------------------------ */
 /* Cancellation                                                             */
 
+static gpointer
+ref_object (gconstpointer object, gpointer unused)
+{
+  return g_object_ref ((gpointer) object);
+}
+
+/* A copy to call the tools without holding the object lock. */
+static GPtrArray *
+copy_builtin_tools (GstVaniLLM * self)
+{
+  GPtrArray *tools;
+
+  GST_OBJECT_LOCK (self);
+  tools = g_ptr_array_copy (self->builtin_tools, ref_object, NULL);
+  GST_OBJECT_UNLOCK (self);
+  g_ptr_array_set_free_func (tools, g_object_unref);
+  return tools;
+}
+
 static void
 cancel_tools (GstVaniLLM * self)
 {
-  GPtrArray *tools;
+  GPtrArray *tools = copy_builtin_tools (self);
   guint i;
 
-  GST_OBJECT_LOCK (self);
-  tools = g_ptr_array_copy (self->builtin_tools, (GCopyFunc) g_object_ref,
-      NULL);
-  GST_OBJECT_UNLOCK (self);
-  g_ptr_array_set_free_func (tools, g_object_unref);
   for (i = 0; i < tools->len; i++)
     gst_vani_tool_cancel (g_ptr_array_index (tools, i));
   g_ptr_array_unref (tools);
@@ -1594,14 +1617,9 @@ enqueue_event (GstVaniLLM * self, GstEvent * event)
 static void
 stop_tools (GstVaniLLM * self)
 {
-  GPtrArray *tools;
+  GPtrArray *tools = copy_builtin_tools (self);
   guint i;
 
-  GST_OBJECT_LOCK (self);
-  tools = g_ptr_array_copy (self->builtin_tools, (GCopyFunc) g_object_ref,
-      NULL);
-  GST_OBJECT_UNLOCK (self);
-  g_ptr_array_set_free_func (tools, g_object_unref);
   for (i = 0; i < tools->len; i++)
     gst_vani_tool_stop (g_ptr_array_index (tools, i));
   g_ptr_array_unref (tools);
@@ -1730,15 +1748,10 @@ reset_own_context (GstVaniLLM * self)
 static gboolean
 start_tools (GstVaniLLM * self)
 {
-  GPtrArray *tools;
+  GPtrArray *tools = copy_builtin_tools (self);
   gboolean ok = TRUE;
   guint i;
 
-  GST_OBJECT_LOCK (self);
-  tools = g_ptr_array_copy (self->builtin_tools, (GCopyFunc) g_object_ref,
-      NULL);
-  GST_OBJECT_UNLOCK (self);
-  g_ptr_array_set_free_func (tools, g_object_unref);
   g_clear_object (&self->tools_cancellable);
   self->tools_cancellable = g_cancellable_new ();
   for (i = 0; i < tools->len && ok; i++) {

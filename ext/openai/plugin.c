@@ -8,11 +8,16 @@
 #include <gst/gst.h>
 #include <gst/vani/vani.h>
 
+#include "gstvanillm.h"
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
+  gboolean ret = FALSE;
+
   gst_vani_init ();
-  return TRUE;
+  ret |= GST_ELEMENT_REGISTER (vanillm, plugin);
+  return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, vaniopenai,

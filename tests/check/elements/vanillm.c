@@ -1,0 +1,926 @@
+/* gst-rustvani
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * vanillm against the fake OpenAI-compatible server: text, tool calls,
+ * errors, retries and cancellation. Assertions are on the output text, the
+ * events, the bus and the requests the server received; never on timing.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include <gst/vani/vani.h>
+#include <json-glib/json-glib.h>
+
+#include "vanifakeserver.h"
+
+#define CHAT "/v1/chat/completions"
+#define TEST_KEY "sk-test-DO-NOT-LEAK-7f3a9c"
+#define WAIT_MS 20000
+
+static VaniFakeServer *server;
+static GstElement *llm;
+static GstPad *mysrcpad, *mysinkpad;
+static GAsyncQueue *output;     /* GstBuffer and GstEvent in arrival order */
+static GstBus *bus;
+
+static GstStaticPadTemplate srctemplate = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format=(string)utf8"));
+static GstStaticPadTemplate sinktemplate = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format=(string)utf8"));
+
+static GstFlowReturn
+collect_buffer (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  g_async_queue_push (output, buffer);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+collect_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  g_async_queue_push (output, event);
+  return TRUE;
+}
+
+static void
+setup (void)
+{
+  GError *error = NULL;
+  GstSegment segment;
+
+  server = vani_fake_server_new (&error);
+  fail_unless (server != NULL, "fake server: %s",
+      error ? error->message : "?");
+  output = g_async_queue_new_full ((GDestroyNotify) gst_mini_object_unref);
+
+  llm = gst_check_setup_element ("vanillm");
+  g_object_set (llm, "base-url", vani_fake_server_get_base_url (server),
+      "api-key", TEST_KEY, "model", "test-model", NULL);
+  mysrcpad = gst_check_setup_src_pad (llm, &srctemplate);
+  mysinkpad = gst_check_setup_sink_pad (llm, &sinktemplate);
+  gst_pad_set_chain_function (mysinkpad, collect_buffer);
+  gst_pad_set_event_function (mysinkpad, collect_event);
+  gst_pad_set_active (mysrcpad, TRUE);
+  gst_pad_set_active (mysinkpad, TRUE);
+
+  bus = gst_bus_new ();
+  gst_element_set_bus (llm, bus);
+  fail_unless_equals_int (gst_element_set_state (llm, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+
+  gst_check_setup_events (mysrcpad, llm, NULL, GST_FORMAT_TIME);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+}
+
+static void
+teardown (void)
+{
+  gst_element_set_state (llm, GST_STATE_NULL);
+  gst_element_set_bus (llm, NULL);
+  gst_object_unref (bus);
+  gst_pad_set_active (mysrcpad, FALSE);
+  gst_pad_set_active (mysinkpad, FALSE);
+  gst_check_teardown_src_pad (llm);
+  gst_check_teardown_sink_pad (llm);
+  gst_check_teardown_element (llm);
+  g_async_queue_unref (output);
+  vani_fake_server_free (server);
+}
+
+static void
+push_text (const gchar * text)
+{
+  fail_unless_equals_int (gst_pad_push (mysrcpad,
+          gst_buffer_new_memdup (text, strlen (text))), GST_FLOW_OK);
+}
+
+static GstMiniObject *
+pop_output (void)
+{
+  GstMiniObject *obj = g_async_queue_timeout_pop (output,
+      (guint64) WAIT_MS * 1000);
+
+  fail_unless (obj != NULL, "vanillm produced nothing");
+  return obj;
+}
+
+/* The result of one turn as downstream saw it. */
+typedef struct
+{
+  GString *text;
+  GPtrArray *vani_events;       /* GstVaniEventType, in order */
+  guint n_buffers;
+  GPtrArray *calls_in_progress; /* names */
+  GPtrArray *results;           /* result texts */
+} TurnOutput;
+
+static void
+turn_output_free (TurnOutput * out)
+{
+  g_string_free (out->text, TRUE);
+  g_ptr_array_unref (out->vani_events);
+  g_ptr_array_unref (out->calls_in_progress);
+  g_ptr_array_unref (out->results);
+  g_free (out);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TurnOutput, turn_output_free);
+
+static void
+record_event (TurnOutput * out, GstEvent * event)
+{
+  GstVaniEventType type = gst_vani_event_get_event_type (event);
+  gchar *id = NULL, *name = NULL, *args = NULL, *result = NULL;
+
+  if (type == GST_VANI_EVENT_NONE)
+    return;
+  g_ptr_array_add (out->vani_events, GUINT_TO_POINTER (type));
+  if (type == GST_VANI_EVENT_FUNCTION_CALL_IN_PROGRESS) {
+    fail_unless (gst_vani_event_parse_function_call_in_progress (event, &id,
+            &name, &args));
+    g_ptr_array_add (out->calls_in_progress, g_strdup (name));
+  } else if (type == GST_VANI_EVENT_FUNCTION_CALL_RESULT) {
+    fail_unless (gst_vani_event_parse_function_call_result (event, &id, &name,
+            &args, &result));
+    g_ptr_array_add (out->results, g_strdup (result));
+  }
+  g_free (id);
+  g_free (name);
+  g_free (args);
+  g_free (result);
+}
+
+/* Collects output until the end of the next response. */
+static TurnOutput *
+collect_turn (void)
+{
+  TurnOutput *out = g_new0 (TurnOutput, 1);
+  gboolean started = FALSE;
+
+  out->text = g_string_new (NULL);
+  out->vani_events = g_ptr_array_new ();
+  out->calls_in_progress = g_ptr_array_new_with_free_func (g_free);
+  out->results = g_ptr_array_new_with_free_func (g_free);
+
+  for (;;) {
+    GstMiniObject *obj = pop_output ();
+
+    if (GST_IS_BUFFER (obj)) {
+      GstMapInfo map;
+
+      fail_unless (started, "text before llm-response-start");
+      gst_buffer_map (GST_BUFFER (obj), &map, GST_MAP_READ);
+      g_string_append_len (out->text, (const gchar *) map.data, map.size);
+      gst_buffer_unmap (GST_BUFFER (obj), &map);
+      out->n_buffers++;
+      gst_mini_object_unref (obj);
+      continue;
+    }
+    record_event (out, GST_EVENT (obj));
+    switch (gst_vani_event_get_event_type (GST_EVENT (obj))) {
+      case GST_VANI_EVENT_LLM_RESPONSE_START:
+        started = TRUE;
+        break;
+      case GST_VANI_EVENT_LLM_RESPONSE_END:
+        fail_unless (started);
+        gst_mini_object_unref (obj);
+        return out;
+      default:
+        break;
+    }
+    gst_mini_object_unref (obj);
+  }
+}
+
+static JsonObject *
+request_json (guint index)
+{
+  VaniFakeRequest *req;
+  JsonNode *node;
+
+  fail_unless (vani_fake_server_wait_requests (server, CHAT, index + 1,
+          WAIT_MS));
+  req = vani_fake_server_get_request (server, CHAT, index);
+  node = vani_fake_request_get_json (req);
+  fail_unless (node && JSON_NODE_HOLDS_OBJECT (node));
+  return json_node_get_object (node);
+}
+
+static JsonArray *
+request_messages (guint index)
+{
+  return json_object_get_array_member (request_json (index), "messages");
+}
+
+static const gchar *
+message_field (JsonArray * messages, guint i, const gchar * field)
+{
+  JsonObject *m = json_array_get_object_element (messages, i);
+
+  if (!json_object_has_member (m, field) ||
+      JSON_NODE_HOLDS_NULL (json_object_get_member (m, field)))
+    return NULL;
+  return json_object_get_string_member (m, field);
+}
+
+/* Waits for the next vani/error bus message or warning; returns its text. */
+static gchar *
+wait_warning (void)
+{
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, WAIT_MS * GST_MSECOND,
+        GST_MESSAGE_WARNING);
+    GError *error = NULL;
+    gchar *text;
+
+    fail_unless (msg != NULL, "no warning was posted");
+    gst_message_parse_warning (msg, &error, NULL);
+    text = g_strdup (error->message);
+    g_error_free (error);
+    gst_message_unref (msg);
+    return text;
+  }
+}
+
+static void
+queue_text (const gchar * text)
+{
+  vani_fake_server_queue_reply (server, CHAT,
+      vani_fake_reply_new_text_stream (text, TRUE));
+}
+
+static void
+queue_sse (const gchar * sse)
+{
+  vani_fake_server_queue_reply (server, CHAT, vani_fake_reply_new_sse (sse));
+}
+
+static void
+queue_tool_call (const gchar * id, const gchar * name, const gchar * args)
+{
+  const gchar *ids[] = { id, NULL };
+  const gchar *names[] = { name, NULL };
+  const gchar *arguments[] = { args, NULL };
+
+  vani_fake_server_queue_reply (server, CHAT,
+      vani_fake_reply_new_tool_calls_stream (1, ids, names, arguments));
+}
+
+/* ------------------------------------------------------------------------ */
+
+GST_START_TEST (test_plain_text_turn)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  JsonObject *req;
+  JsonArray *messages;
+  VaniFakeRequest *raw;
+
+  queue_text ("Hello there, friend.");
+  push_text ("Hi!\n");
+  out = collect_turn ();
+
+  fail_unless_equals_string (out->text->str, "Hello there, friend.");
+  fail_unless (out->n_buffers >= 3, "deltas were not pushed one by one");
+  fail_unless_equals_int (GPOINTER_TO_UINT (out->vani_events->pdata[0]),
+      GST_VANI_EVENT_LLM_RESPONSE_START);
+
+  req = request_json (0);
+  fail_unless_equals_string (json_object_get_string_member (req, "model"),
+      "test-model");
+  fail_unless (json_object_get_boolean_member (req, "stream"));
+  /* unset sampling parameters are not sent */
+  fail_if (json_object_has_member (req, "temperature"));
+  fail_if (json_object_has_member (req, "top_p"));
+  fail_if (json_object_has_member (req, "seed"));
+  fail_if (json_object_has_member (req, "tools"));
+  messages = json_object_get_array_member (req, "messages");
+  fail_unless_equals_int (json_array_get_length (messages), 1);
+  fail_unless_equals_string (message_field (messages, 0, "role"), "user");
+  fail_unless_equals_string (message_field (messages, 0, "content"), "Hi!");
+
+  raw = vani_fake_server_get_request (server, CHAT, 0);
+  fail_unless_equals_string (vani_fake_request_get_header (raw,
+          "Authorization"), "Bearer " TEST_KEY);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_second_turn_has_history)
+{
+  g_autoptr (TurnOutput) turn1 = NULL;
+  g_autoptr (TurnOutput) turn2 = NULL;
+  JsonArray *messages;
+
+  g_object_set (llm, "system-prompt", "Be brief.", NULL);
+  /* the system prompt applies from the next start */
+  gst_element_set_state (llm, GST_STATE_READY);
+  gst_element_set_state (llm, GST_STATE_PLAYING);
+  gst_check_setup_events (mysrcpad, llm, NULL, GST_FORMAT_TIME);
+
+  queue_text ("Paris.");
+  queue_text ("About two million.");
+  push_text ("Capital of France?\nHow many people live there?\n");
+  turn1 = collect_turn ();
+  turn2 = collect_turn ();
+  fail_unless_equals_string (turn1->text->str, "Paris.");
+  fail_unless_equals_string (turn2->text->str, "About two million.");
+
+  messages = request_messages (1);
+  fail_unless_equals_int (json_array_get_length (messages), 4);
+  fail_unless_equals_string (message_field (messages, 0, "role"), "system");
+  fail_unless_equals_string (message_field (messages, 0, "content"),
+      "Be brief.");
+  fail_unless_equals_string (message_field (messages, 2, "role"),
+      "assistant");
+  fail_unless_equals_string (message_field (messages, 2, "content"),
+      "Paris.");
+  fail_unless_equals_string (message_field (messages, 3, "content"),
+      "How many people live there?");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_optional_parameters_sent_when_set)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  JsonObject *req;
+
+  g_object_set (llm, "temperature", 0.25, "seed", (gint64) 42,
+      "max-completion-tokens", 64, "service-tier", "flex",
+      "extra-body", "{\"top_k\": 5}", NULL);
+  queue_text ("ok");
+  push_text ("go\n");
+  out = collect_turn ();
+
+  req = request_json (0);
+  fail_unless (json_object_get_double_member (req, "temperature") == 0.25);
+  fail_unless_equals_int (json_object_get_int_member (req, "seed"), 42);
+  fail_unless_equals_int (json_object_get_int_member (req,
+          "max_completion_tokens"), 64);
+  fail_unless_equals_string (json_object_get_string_member (req,
+          "service_tier"), "flex");
+  fail_unless_equals_int (json_object_get_int_member (req, "top_k"), 5);
+  fail_if (json_object_has_member (req, "top_p"));
+}
+
+GST_END_TEST;
+
+static void
+answer_weather (GstElement * element, const gchar * name, const gchar * args,
+    const gchar * call_id, GstPromise * promise, gpointer user_data)
+{
+  guint *calls = user_data;
+
+  (*calls)++;
+  fail_unless_equals_string (name, "get_weather");
+  fail_unless (strstr (args, "Pune") != NULL);
+  gst_promise_reply (promise,
+      gst_vani_tool_reply_new ("{\"temperature_c\": 31}", "{\"ui\": true}"));
+}
+
+GST_START_TEST (test_one_tool_call)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  JsonArray *messages;
+  JsonObject *assistant, *call;
+  guint calls = 0;
+
+  g_object_set (llm, "tools", "[{\"type\": \"function\", \"function\": "
+      "{\"name\": \"get_weather\", \"parameters\": {\"type\": \"object\"}}}]",
+      NULL);
+  gst_element_set_state (llm, GST_STATE_READY);
+  gst_element_set_state (llm, GST_STATE_PLAYING);
+  gst_check_setup_events (mysrcpad, llm, NULL, GST_FORMAT_TIME);
+  g_signal_connect (llm, "tool-call", G_CALLBACK (answer_weather), &calls);
+
+  queue_tool_call ("call_1", "get_weather", "{\"city\": \"Pune\"}");
+  queue_text ("It is 31 degrees in Pune.");
+  push_text ("Weather in Pune?\n");
+  out = collect_turn ();
+
+  fail_unless_equals_int (calls, 1);
+  fail_unless_equals_string (out->text->str, "It is 31 degrees in Pune.");
+  fail_unless_equals_int (out->calls_in_progress->len, 1);
+  fail_unless_equals_string (out->calls_in_progress->pdata[0], "get_weather");
+  fail_unless_equals_string (out->results->pdata[0], "{\"temperature_c\": 31}");
+
+  /* the tools were offered, and the second request holds call and result */
+  fail_unless (json_object_has_member (request_json (0), "tools"));
+  messages = request_messages (1);
+  fail_unless_equals_int (json_array_get_length (messages), 3);
+  assistant = json_array_get_object_element (messages, 1);
+  fail_unless_equals_string (json_object_get_string_member (assistant,
+          "role"), "assistant");
+  call = json_array_get_object_element (json_object_get_array_member
+      (assistant, "tool_calls"), 0);
+  fail_unless_equals_string (json_object_get_string_member (call, "id"),
+      "call_1");
+  fail_unless_equals_string (message_field (messages, 2, "role"), "tool");
+  fail_unless_equals_string (message_field (messages, 2, "tool_call_id"),
+      "call_1");
+  /* raw data never goes into the context */
+  fail_unless_equals_string (message_field (messages, 2, "content"),
+      "{\"temperature_c\": 31}");
+}
+
+GST_END_TEST;
+
+/* Parallel calls answered out of order, later, from another thread. */
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *promises;
+  GPtrArray *names;
+} Deferred;
+
+static void
+defer_answer (GstElement * element, const gchar * name, const gchar * args,
+    const gchar * call_id, GstPromise * promise, gpointer user_data)
+{
+  Deferred *d = user_data;
+
+  g_mutex_lock (&d->lock);
+  g_ptr_array_add (d->promises, gst_promise_ref (promise));
+  g_ptr_array_add (d->names, g_strdup (name));
+  g_mutex_unlock (&d->lock);
+}
+
+static gpointer
+answer_in_reverse (gpointer data)
+{
+  Deferred *d = data;
+  gint i;
+
+  for (;;) {
+    g_mutex_lock (&d->lock);
+    if (d->promises->len == 3)
+      break;
+    g_mutex_unlock (&d->lock);
+    g_usleep (1000);
+  }
+  for (i = 2; i >= 0; i--) {
+    gchar *result = g_strdup_printf ("{\"answer\": \"%s\"}",
+        (gchar *) d->names->pdata[i]);
+
+    gst_promise_reply (d->promises->pdata[i],
+        gst_vani_tool_reply_new (result, NULL));
+    g_free (result);
+  }
+  g_mutex_unlock (&d->lock);
+  return NULL;
+}
+
+GST_START_TEST (test_parallel_calls_answered_out_of_order)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  const gchar *ids[] = { "c0", "c1", "c2", NULL };
+  const gchar *names[] = { "alpha", "beta", "gamma", NULL };
+  const gchar *args[] = { "{}", "{\"n\": 1}", "{\"s\": \"é\\n\"}", NULL };
+  Deferred d;
+  GThread *thread;
+  JsonArray *messages;
+  guint i;
+
+  g_mutex_init (&d.lock);
+  d.promises = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_promise_unref);
+  d.names = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (llm, "tool-call", G_CALLBACK (defer_answer), &d);
+  thread = g_thread_new ("answers", answer_in_reverse, &d);
+
+  vani_fake_server_queue_reply (server, CHAT,
+      vani_fake_reply_new_tool_calls_stream (3, ids, names, args));
+  queue_text ("done");
+  push_text ("do three things\n");
+  out = collect_turn ();
+  g_thread_join (thread);
+
+  fail_unless_equals_string (out->text->str, "done");
+  fail_unless_equals_int (out->calls_in_progress->len, 3);
+  /* results land in the context in call order, whatever the answer order */
+  messages = request_messages (1);
+  fail_unless_equals_int (json_array_get_length (messages), 5);
+  for (i = 0; i < 3; i++) {
+    gchar *expected = g_strdup_printf ("{\"answer\": \"%s\"}", names[i]);
+
+    fail_unless_equals_string (message_field (messages, 2 + i,
+            "tool_call_id"), ids[i]);
+    fail_unless_equals_string (message_field (messages, 2 + i, "content"),
+        expected);
+    g_free (expected);
+  }
+  g_ptr_array_unref (d.promises);
+  g_ptr_array_unref (d.names);
+  g_mutex_clear (&d.lock);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tool_call_without_handler)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  JsonArray *messages;
+
+  queue_tool_call ("call_x", "launch_rocket", "{}");
+  queue_text ("I cannot do that.");
+  push_text ("launch\n");
+  out = collect_turn ();
+
+  messages = request_messages (1);
+  fail_unless_equals_string (message_field (messages, 2, "content"),
+      "{\"error\":\"function 'launch_rocket' is not registered\"}");
+}
+
+GST_END_TEST;
+
+static void
+never_answer (GstElement * element, const gchar * name, const gchar * args,
+    const gchar * call_id, GstPromise * promise, gpointer user_data)
+{
+}
+
+GST_START_TEST (test_tool_timeout)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  const gchar *result;
+
+  g_object_set (llm, "tool-timeout", 50, NULL);
+  g_signal_connect (llm, "tool-call", G_CALLBACK (never_answer), NULL);
+  queue_tool_call ("call_t", "slow_tool", "{}");
+  queue_text ("Sorry, that took too long.");
+  push_text ("slow please\n");
+  out = collect_turn ();
+
+  result = message_field (request_messages (1), 2, "content");
+  fail_unless (strstr (result, "timed out") != NULL, "%s", result);
+  fail_unless_equals_string (out->text->str, "Sorry, that took too long.");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_invalid_arguments_get_error_result)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  guint calls = 0;
+  const gchar *result;
+
+  g_signal_connect (llm, "tool-call", G_CALLBACK (answer_weather), &calls);
+  queue_tool_call ("call_b", "get_weather", "{\"city\": \"Pu");
+  queue_text ("Let me try again.");
+  push_text ("weather\n");
+  out = collect_turn ();
+
+  fail_unless_equals_int (calls, 0);
+  result = message_field (request_messages (1), 2, "content");
+  fail_unless (strstr (result, "not valid JSON") != NULL, "%s", result);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_tool_rounds)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  gchar *warning;
+  guint calls = 0, i;
+
+  g_object_set (llm, "max-tool-rounds", 2, NULL);
+  g_signal_connect (llm, "tool-call", G_CALLBACK (answer_weather), &calls);
+  for (i = 0; i < 3; i++)
+    queue_tool_call ("again", "get_weather", "{\"city\": \"Pune\"}");
+  push_text ("loop\n");
+  out = collect_turn ();
+
+  warning = wait_warning ();
+  fail_unless (strstr (warning, "max-tool-rounds") != NULL, "%s", warning);
+  g_free (warning);
+  fail_unless_equals_int (calls, 2);
+  fail_unless_equals_int (vani_fake_server_get_n_requests (server, CHAT), 2);
+}
+
+GST_END_TEST;
+
+/* After an error the element still answers the next turn. */
+static void
+assert_next_turn_works (void)
+{
+  g_autoptr (TurnOutput) out = NULL;
+
+  queue_text ("Back to normal.");
+  push_text ("again?\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "Back to normal.");
+}
+
+GST_START_TEST (test_http_error_reports_server_message)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  gchar *warning;
+
+  vani_fake_server_queue_reply (server, CHAT, vani_fake_reply_new_json (401,
+          "{\"error\": {\"message\": \"Incorrect API key provided: "
+          TEST_KEY "\", \"type\": \"invalid_request_error\"}}"));
+  push_text ("hello\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "");
+
+  warning = wait_warning ();
+  fail_unless (strstr (warning, "401") != NULL, "%s", warning);
+  fail_unless (strstr (warning, "Incorrect API key provided") != NULL, "%s",
+      warning);
+  fail_unless (strstr (warning, TEST_KEY) == NULL, "key leaked: %s", warning);
+  g_free (warning);
+  assert_next_turn_works ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_error_after_200)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  gchar *warning;
+
+  queue_sse ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+      "\"Hel\"}}]}\n\n"
+      "data: {\"error\": {\"message\": \"The server is overloaded\"}}\n\n"
+      "data: [DONE]\n\n");
+  push_text ("hello\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "Hel");
+  warning = wait_warning ();
+  fail_unless (strstr (warning, "overloaded") != NULL, "%s", warning);
+  g_free (warning);
+  assert_next_turn_works ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_truncated_stream)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  gchar *warning;
+
+  queue_sse ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+      "\"Half an ans\"}}]}\n\n");
+  push_text ("hello\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "Half an ans");
+  warning = wait_warning ();
+  fail_unless (strstr (warning, "cut short") != NULL, "%s", warning);
+  g_free (warning);
+  assert_next_turn_works ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_retry_after_503)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  VaniFakeReply *busy;
+
+  g_object_set (llm, "max-retries", 2, NULL);
+  busy = vani_fake_reply_new_json (503,
+      "{\"error\": {\"message\": \"try later\"}}");
+  vani_fake_reply_add_header (busy, "Retry-After", "0");
+  vani_fake_server_queue_reply (server, CHAT, busy);
+  queue_text ("Made it.");
+  push_text ("hello\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "Made it.");
+  fail_unless_equals_int (vani_fake_server_get_n_requests (server, CHAT), 2);
+}
+
+GST_END_TEST;
+
+static void
+flush_llm (void)
+{
+  fail_unless (gst_pad_push_event (mysrcpad, gst_event_new_flush_start ()));
+  fail_unless (gst_pad_push_event (mysrcpad, gst_event_new_flush_stop (TRUE)));
+  gst_check_setup_events (mysrcpad, llm, NULL, GST_FORMAT_TIME);
+}
+
+static void
+drain_output (void)
+{
+  GstMiniObject *obj;
+
+  while ((obj = g_async_queue_try_pop (output)))
+    gst_mini_object_unref (obj);
+}
+
+GST_START_TEST (test_flush_cancels_stream)
+{
+  VaniFakeReply *stall;
+
+  stall = vani_fake_reply_new_text_stream ("This answer never ends", FALSE);
+  vani_fake_reply_set_stall_after (stall, 40);
+  vani_fake_server_queue_reply (server, CHAT, stall);
+  push_text ("talk forever\n");
+  fail_unless (vani_fake_server_wait_requests (server, CHAT, 1, WAIT_MS));
+
+  flush_llm ();
+  /* the socket is closed: the server sees the client go away */
+  fail_unless (vani_fake_server_wait_closed (server, 1, WAIT_MS));
+  drain_output ();
+  assert_next_turn_works ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flush_during_tool_call)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  Deferred d;
+
+  g_mutex_init (&d.lock);
+  d.promises = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_promise_unref);
+  d.names = g_ptr_array_new_with_free_func (g_free);
+  g_object_set (llm, "tool-timeout", 0, NULL);
+  g_signal_connect (llm, "tool-call", G_CALLBACK (defer_answer), &d);
+  queue_tool_call ("call_f", "slow", "{}");
+  push_text ("call a tool\n");
+
+  for (;;) {
+    gboolean called;
+
+    g_mutex_lock (&d.lock);
+    called = d.promises->len == 1;
+    g_mutex_unlock (&d.lock);
+    if (called)
+      break;
+    g_usleep (1000);
+  }
+  flush_llm ();
+  /* the pending promise is expired by the flush */
+  fail_unless_equals_int (gst_promise_wait (d.promises->pdata[0]),
+      GST_PROMISE_RESULT_EXPIRED);
+  drain_output ();
+  g_signal_handlers_disconnect_by_func (llm, defer_answer, &d);
+  assert_next_turn_works ();
+  /* the stale call never reached the server as a result */
+  fail_unless_equals_int (vani_fake_server_get_n_requests (server, CHAT), 2);
+  g_ptr_array_unref (d.promises);
+  g_ptr_array_unref (d.names);
+  g_mutex_clear (&d.lock);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_llm_context_event)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  GstVaniContext *context = gst_vani_context_new ();
+  JsonArray *messages;
+  guint calls = 0;
+
+  gst_vani_context_add_system_message (context, "You are a weather bot.");
+  gst_vani_context_add_user_message (context, "Weather in Pune?");
+  g_signal_connect (llm, "tool-call", G_CALLBACK (answer_weather), &calls);
+  queue_tool_call ("call_c", "get_weather", "{\"city\": \"Pune\"}");
+  queue_text ("31 degrees.");
+  fail_unless (gst_pad_push_event (mysrcpad,
+          gst_vani_event_new_llm_context (context)));
+  out = collect_turn ();
+
+  fail_unless_equals_string (out->text->str, "31 degrees.");
+  messages = request_messages (0);
+  fail_unless_equals_int (json_array_get_length (messages), 2);
+  /* vanillm put the call and its result into the shared context; the
+   * spoken answer is the assistant aggregator's to add */
+  fail_unless_equals_int (gst_vani_context_get_n_messages (context), 4);
+  g_object_unref (context);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_events_pass_through_in_order)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  GstMiniObject *obj;
+  gboolean seen_eos = FALSE;
+
+  queue_text ("First answer.");
+  push_text ("one\n");
+  fail_unless (gst_pad_push_event (mysrcpad, gst_event_new_eos ()));
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "First answer.");
+  /* EOS comes after the reply that was queued before it */
+  while (!seen_eos) {
+    obj = pop_output ();
+    seen_eos = GST_IS_EVENT (obj) &&
+        GST_EVENT_TYPE (GST_EVENT (obj)) == GST_EVENT_EOS;
+    gst_mini_object_unref (obj);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reasoning_stays_out_of_text)
+{
+  g_autoptr (TurnOutput) out = NULL;
+
+  queue_sse ("data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":"
+      "\"thinking hard\"}}]}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+      "\"<think>hmm</think>Forty-two.\"}}]}\n\n"
+      "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+      "\"finish_reason\":\"stop\"}]}\n\n" "data: [DONE]\n\n");
+  push_text ("meaning of life?\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "Forty-two.");
+}
+
+GST_END_TEST;
+
+/* GST_DEBUG=*:9 output never contains the key, whatever happens. */
+static GString *debug_log;
+static GMutex debug_log_lock;   /* every thread logs */
+
+static void
+capture_log (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message);
+
+  g_mutex_lock (&debug_log_lock);
+  if (debug_log && text)
+    g_string_append (debug_log, text);
+  g_mutex_unlock (&debug_log_lock);
+}
+
+GST_START_TEST (test_api_key_never_logged)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  g_autoptr (TurnOutput) out2 = NULL;
+  gchar *warning;
+
+  debug_log = g_string_new (NULL);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_add_log_function (capture_log, NULL, NULL);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+
+  queue_text ("Fine.");
+  push_text ("hello\n");
+  out = collect_turn ();
+  vani_fake_server_queue_reply (server, CHAT, vani_fake_reply_new_json (401,
+          "{\"error\": {\"message\": \"bad key " TEST_KEY "\"}}"));
+  push_text ("again\n");
+  out2 = collect_turn ();
+  warning = wait_warning ();
+
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (capture_log);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  g_mutex_lock (&debug_log_lock);
+  fail_unless (debug_log->len > 1000, "the capture saw nothing");
+  fail_unless (strstr (debug_log->str, TEST_KEY) == NULL,
+      "the API key appeared in the debug log");
+  g_mutex_unlock (&debug_log_lock);
+  fail_unless (strstr (warning, TEST_KEY) == NULL);
+  g_free (warning);
+  g_mutex_lock (&debug_log_lock);
+  g_string_free (debug_log, TRUE);
+  debug_log = NULL;
+  g_mutex_unlock (&debug_log_lock);
+}
+
+GST_END_TEST;
+
+static Suite *
+vanillm_suite (void)
+{
+  Suite *s = suite_create ("vanillm");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_plain_text_turn);
+  tcase_add_test (tc, test_second_turn_has_history);
+  tcase_add_test (tc, test_optional_parameters_sent_when_set);
+  tcase_add_test (tc, test_one_tool_call);
+  tcase_add_test (tc, test_parallel_calls_answered_out_of_order);
+  tcase_add_test (tc, test_tool_call_without_handler);
+  tcase_add_test (tc, test_tool_timeout);
+  tcase_add_test (tc, test_invalid_arguments_get_error_result);
+  tcase_add_test (tc, test_max_tool_rounds);
+  tcase_add_test (tc, test_http_error_reports_server_message);
+  tcase_add_test (tc, test_error_after_200);
+  tcase_add_test (tc, test_truncated_stream);
+  tcase_add_test (tc, test_retry_after_503);
+  tcase_add_test (tc, test_flush_cancels_stream);
+  tcase_add_test (tc, test_flush_during_tool_call);
+  tcase_add_test (tc, test_llm_context_event);
+  tcase_add_test (tc, test_events_pass_through_in_order);
+  tcase_add_test (tc, test_reasoning_stays_out_of_text);
+  tcase_add_test (tc, test_api_key_never_logged);
+  return s;
+}
+
+GST_CHECK_MAIN (vanillm);
