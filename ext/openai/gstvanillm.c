@@ -638,6 +638,18 @@ turn_release_calls (Turn * turn)
   turn->n_unanswered = 0;
 }
 
+static void
+stream_closed_cb (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  SoupMessage *msg = user_data;
+
+  /* The body stream uses its message until it is closed. */
+  g_input_stream_close_finish (G_INPUT_STREAM (source), res, NULL);
+  g_object_unref (source);
+  if (msg)
+    g_object_unref (msg);
+}
+
 /* Ends the HTTP part of a round, keeping what was read. */
 static void
 turn_close_request (Turn * turn)
@@ -653,9 +665,11 @@ turn_close_request (Turn * turn)
   g_mutex_unlock (&self->lock);
   if (turn->stream) {
     /* Closing before the end aborts the connection: the server sees the
-     * client go away at once. */
-    g_input_stream_close (turn->stream, NULL, NULL);
-    g_clear_object (&turn->stream);
+     * client go away at once. Async, so libsoup finishes its own work on
+     * the stream first; the callback drops the last reference. */
+    g_input_stream_close_async (turn->stream, G_PRIORITY_DEFAULT, NULL,
+        stream_closed_cb, turn->msg ? g_object_ref (turn->msg) : NULL);
+    turn->stream = NULL;
   }
   g_clear_object (&turn->msg);
   g_clear_object (&turn->cancellable);
@@ -1199,6 +1213,7 @@ turn_round_complete (Turn * turn)
 }
 
 static void read_next_chunk (Turn * turn);
+static void turn_abort_on_cancel (Turn * turn);
 
 static gboolean
 watchdog_cb (gpointer data)
@@ -1305,6 +1320,33 @@ read_next_chunk (Turn * turn)
       G_PRIORITY_DEFAULT, turn->cancellable, on_chunk_read, turn);
 }
 
+static gboolean
+abort_session_cb (GCancellable * cancellable, gpointer data)
+{
+  Turn *turn = data;
+
+  g_source_unref (turn->cancel_watch);
+  turn->cancel_watch = NULL;
+  soup_session_abort (gst_vani_http_get_session (turn->self->http));
+  return G_SOURCE_REMOVE;
+}
+
+/* libsoup 3.2 can crash when soup_session_send_async() is cancelled through
+ * its GCancellable just as the headers arrive (the reply stream it made is
+ * freed unclosed). Until the headers are in, a cancellation aborts the
+ * element's session instead (it has one request in flight at most), which
+ * fails the send cleanly. */
+static void
+turn_abort_on_cancel (Turn * turn)
+{
+  turn_install_cancellable (turn);
+  turn->cancel_watch = g_cancellable_source_new (turn->cancellable);
+  g_source_set_callback (turn->cancel_watch,
+      G_SOURCE_FUNC (abort_session_cb), turn, NULL);
+  g_source_attach (turn->cancel_watch,
+      gst_vani_http_get_context (turn->self->http));
+}
+
 static void
 on_error_body (GObject * source, GAsyncResult * res, gpointer user_data)
 {
@@ -1351,6 +1393,10 @@ on_request_sent (GObject * source, GAsyncResult * res, gpointer user_data)
     g_error_free (error);
     return;
   }
+
+  /* The send is done: reads are cancelled through their cancellable. */
+  destroy_source (&turn->cancel_watch);
+  turn_install_cancellable (turn);
 
   status = soup_message_get_status (turn->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status) || !is_event_stream (turn->msg)) {
@@ -1415,14 +1461,14 @@ turn_start_round (Turn * turn)
   turn->timed_out = FALSE;
   gst_vani_llm_stream_set_content_func (turn->reply, on_content, turn);
 
-  turn_install_cancellable (turn);
+  turn_abort_on_cancel (turn);
 
   GST_INFO_OBJECT (self, "round %u: %u messages", turn->round,
       gst_vani_context_get_n_messages (turn->context));
   turn->request_sent = g_get_monotonic_time () * GST_USECOND;
   arm_watchdog (turn);
   soup_session_send_async (gst_vani_http_get_session (self->http), turn->msg,
-      G_PRIORITY_DEFAULT, turn->cancellable, on_request_sent, turn);
+      G_PRIORITY_DEFAULT, NULL, on_request_sent, turn);
 }
 
 static void

@@ -14,7 +14,13 @@
  * from their own threads.
  *
  * Messages (#GstVaniMessage) and tool calls (#GstVaniToolCall) are immutable
- * and reference counted, so a snapshot is cheap.
+ * and reference counted, so a snapshot is cheap. Every change bumps the
+ * #GstVaniContext:generation counter and then emits #GstVaniContext::changed.
+ *
+ * The JSON importers (gst_vani_context_new_from_json(),
+ * gst_vani_context_set_messages_from_json(), ...) check everything they read
+ * and fail with a #GST_VANI_CONTEXT_ERROR naming the offending message or
+ * tool; on failure the context is left as it was.
  *
  * |[<!-- language="C" -->
  * GstVaniContext *ctx = gst_vani_context_new ();
@@ -54,6 +60,12 @@ struct _GstVaniMessage
   GPtrArray *tool_calls;        /* GstVaniToolCall, NULL when none */
 };
 
+/**
+ * GstVaniContext:
+ *
+ * A thread-safe conversation: messages, tools and tool choice. All its
+ * functions may be called from any thread.
+ */
 struct _GstVaniContext
 {
   GObject parent;
@@ -246,6 +258,7 @@ message_alloc (GstVaniRole role, const gchar * content)
 GstVaniMessage *
 gst_vani_message_new (GstVaniRole role, const gchar * content)
 {
+  g_return_val_if_fail ((guint) role < G_N_ELEMENTS (role_names), NULL);
   return message_alloc (role, content);
 }
 
@@ -283,8 +296,11 @@ GstVaniMessage *
 gst_vani_message_new_tool_result (const gchar * tool_call_id,
     const gchar * result)
 {
-  GstVaniMessage *message = message_alloc (GST_VANI_ROLE_TOOL, result);
+  GstVaniMessage *message;
 
+  /* without the id the model cannot match the result to its call */
+  g_return_val_if_fail (tool_call_id != NULL, NULL);
+  message = message_alloc (GST_VANI_ROLE_TOOL, result);
   message->tool_call_id = g_strdup (tool_call_id);
   return message;
 }
@@ -475,8 +491,8 @@ invalid (GError ** error, const gchar * format, ...)
 
   va_start (args, format);
   if (error)
-    *error = g_error_new_valist (GST_VANI_CONTEXT_ERROR,
-        GST_VANI_CONTEXT_ERROR_INVALID, format, args);
+    g_propagate_error (error, g_error_new_valist (GST_VANI_CONTEXT_ERROR,
+            GST_VANI_CONTEXT_ERROR_INVALID, format, args));
   va_end (args);
   return FALSE;
 }
@@ -635,6 +651,11 @@ gst_vani_message_new_from_json_node (JsonNode * node, GError ** error)
   }
   if (!gst_vani_role_from_string (role_name, &role)) {
     invalid (error, "unknown role \"%s\"", role_name);
+    return NULL;
+  }
+  if (role != GST_VANI_ROLE_ASSISTANT &&
+      !node_is_null (json_object_get_member (obj, "tool_calls"))) {
+    invalid (error, "only assistant messages have \"tool_calls\"");
     return NULL;
   }
   if (!get_optional_string (obj, "name", &name, error) ||
@@ -924,6 +945,7 @@ gst_vani_context_replace_last_message (GstVaniContext * context,
   gboolean replaced = FALSE;
 
   g_return_val_if_fail (GST_VANI_IS_CONTEXT (context), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
   g_mutex_lock (&context->lock);
   if (context->messages->len > 0) {
     guint last = context->messages->len - 1;
@@ -940,13 +962,50 @@ gst_vani_context_replace_last_message (GstVaniContext * context,
   return replaced;
 }
 
+/* json-glib parses recursively, so a text of a few hundred kilobytes of
+ * brackets overflows the stack; conversations never nest this deep. */
+#define MAX_JSON_DEPTH 128
+
+static gboolean
+json_depth_is_acceptable (const gchar * json)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+  const gchar *p;
+
+  for (p = json; *p; p++) {
+    if (in_string) {
+      if (*p == '\\' && p[1])
+        p++;
+      else if (*p == '"')
+        in_string = FALSE;
+    } else if (*p == '"') {
+      in_string = TRUE;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > MAX_JSON_DEPTH)
+        return FALSE;
+    } else if ((*p == ']' || *p == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
 static JsonNode *
 parse_json (const gchar * json, GError ** error)
 {
-  JsonParser *parser = json_parser_new_immutable ();
+  JsonParser *parser;
   JsonNode *root = NULL;
   GError *err = NULL;
 
+  if (json && !json_depth_is_acceptable (json)) {
+    g_set_error (error, GST_VANI_CONTEXT_ERROR, GST_VANI_CONTEXT_ERROR_PARSE,
+        "not JSON we accept: nested too deep (more than %d levels)",
+        MAX_JSON_DEPTH);
+    return NULL;
+  }
+
+  parser = json_parser_new_immutable ();
   if (json && json_parser_load_from_data (parser, json, -1, &err)) {
     root = json_parser_get_root (parser);
     if (root)
@@ -1002,19 +1061,21 @@ tools_are_valid (JsonNode * tools, GError ** error)
   array = json_node_get_array (tools);
   for (i = 0; i < json_array_get_length (array); i++) {
     JsonNode *tool = json_array_get_element (array, i);
-    JsonObject *obj, *fn;
-    const gchar *name = NULL;
+    JsonNode *type, *fn, *name;
+    JsonObject *obj;
 
     if (!JSON_NODE_HOLDS_OBJECT (tool))
       return invalid (error, "tool %u is not an object", i);
     obj = json_node_get_object (tool);
-    if (!json_object_has_member (obj, "function") ||
-        !JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "function")))
+    type = json_object_get_member (obj, "type");
+    if (!node_is_string (type) ||
+        !g_str_equal (json_node_get_string (type), "function"))
+      return invalid (error, "tool %u is not of \"type\": \"function\"", i);
+    fn = json_object_get_member (obj, "function");
+    if (!fn || !JSON_NODE_HOLDS_OBJECT (fn))
       return invalid (error, "tool %u has no \"function\" object", i);
-    fn = json_object_get_object_member (obj, "function");
-    if (!get_optional_string (fn, "name", &name, error))
-      return FALSE;
-    if (!name || !*name)
+    name = json_object_get_member (json_node_get_object (fn), "name");
+    if (!node_is_string (name) || !*json_node_get_string (name))
       return invalid (error, "tool %u has no function name", i);
   }
   return TRUE;
@@ -1023,9 +1084,13 @@ tools_are_valid (JsonNode * tools, GError ** error)
 static gboolean
 tool_choice_is_valid (JsonNode * choice, GError ** error)
 {
-  if (node_is_string (choice) || JSON_NODE_HOLDS_OBJECT (choice))
+  static const gchar *const modes[] = { "auto", "none", "required", NULL };
+
+  if (JSON_NODE_HOLDS_OBJECT (choice) || (node_is_string (choice) &&
+          g_strv_contains (modes, json_node_get_string (choice))))
     return TRUE;
-  return invalid (error, "tool_choice must be a string or an object");
+  return invalid (error, "tool_choice must be \"auto\", \"none\", "
+      "\"required\" or an object");
 }
 
 /* Imports the object form {"messages", "tools", "tool_choice"} or a bare
@@ -1110,14 +1175,35 @@ gst_vani_context_set_messages_from_json (GstVaniContext * context,
   return import_json (context, json, TRUE, error);
 }
 
+/* json_node_copy() shares arrays and objects with the original, so the
+ * context keeps a deep copy, sealed: the caller may go on changing its node,
+ * and the copies handed out share immutable data that is safe to read from
+ * any thread. */
+static JsonNode *
+sealed_deep_copy (JsonNode * node)
+{
+  gchar *text = json_to_string (node, FALSE);
+  JsonNode *copy = json_from_string (text, NULL);
+
+  g_free (text);
+  if (copy)
+    json_node_seal (copy);
+  return copy;
+}
+
 static void
 set_node (GstVaniContext * context, JsonNode ** field, JsonNode * value)
 {
+  JsonNode *copy = node_is_null (value) ? NULL : sealed_deep_copy (value);
+  JsonNode *old;
+
   g_mutex_lock (&context->lock);
-  g_clear_pointer (field, json_node_unref);
-  *field = value ? json_node_copy (value) : NULL;
+  old = *field;
+  *field = copy;
   bump_generation_locked (context);
   g_mutex_unlock (&context->lock);
+  if (old)
+    json_node_unref (old);
   emit_changed (context);
 }
 
@@ -1135,7 +1221,12 @@ get_node (GstVaniContext * context, JsonNode ** field)
 /**
  * gst_vani_context_set_tools:
  * @context: a context
- * @tools: (nullable): a JSON array of function schemas; %NULL removes them
+ * @tools: (nullable): a JSON array of function schemas; %NULL or a JSON null
+ *   removes them
+ *
+ * Sets the tools offered to the model. The context keeps a deep copy, so
+ * @tools stays the caller's to change. Unlike
+ * gst_vani_context_set_tools_from_json() this does not check the schemas.
  */
 void
 gst_vani_context_set_tools (GstVaniContext * context, JsonNode * tools)
@@ -1174,7 +1265,9 @@ gst_vani_context_set_tools_from_json (GstVaniContext * context,
  * gst_vani_context_get_tools:
  * @context: a context
  *
- * Returns: (transfer full) (nullable): a copy of the tools
+ * Returns: (transfer full) (nullable): the tools, or %NULL when none are
+ *   set. The node is sealed (immutable, see json_node_seal()) and shared
+ *   with the context; serialize and parse it to get a tree you can change.
  */
 JsonNode *
 gst_vani_context_get_tools (GstVaniContext * context)
@@ -1205,7 +1298,11 @@ gst_vani_context_get_tools_json (GstVaniContext * context)
 /**
  * gst_vani_context_set_tool_choice:
  * @context: a context
- * @tool_choice: (nullable): "auto", "none", "required" or an object
+ * @tool_choice: (nullable): "auto", "none", "required" or an object such as
+ *   `{"type": "function", "function": {"name": "get_weather"}}`; %NULL or a
+ *   JSON null removes it
+ *
+ * Sets the tool choice of the next requests. The context keeps a deep copy.
  */
 void
 gst_vani_context_set_tool_choice (GstVaniContext * context,
@@ -1245,7 +1342,8 @@ gst_vani_context_set_tool_choice_from_json (GstVaniContext * context,
  * gst_vani_context_get_tool_choice:
  * @context: a context
  *
- * Returns: (transfer full) (nullable): a copy of the tool choice
+ * Returns: (transfer full) (nullable): the tool choice, or %NULL when it
+ *   is not set; sealed like the node gst_vani_context_get_tools() returns
  */
 JsonNode *
 gst_vani_context_get_tool_choice (GstVaniContext * context)
@@ -1287,7 +1385,12 @@ add_messages_array (JsonBuilder * b, GPtrArray * messages)
  * gst_vani_context_messages_to_json_node:
  * @context: a context
  *
- * Returns: (transfer full): the `messages` array of a chat-completions request
+ * Builds the `messages` array of a chat-completions request: assistant tool
+ * calls as `{"id", "type": "function", "function": {"name", "arguments"}}`
+ * with `"content": null` when the model said nothing, tool results as
+ * `{"role": "tool", "tool_call_id", "content"}`.
+ *
+ * Returns: (transfer full): the `messages` array
  */
 JsonNode *
 gst_vani_context_messages_to_json_node (GstVaniContext * context)
@@ -1317,16 +1420,22 @@ gst_vani_context_to_json (GstVaniContext * context, gboolean pretty)
   JsonBuilder *b;
   JsonGenerator *gen;
   JsonNode *root, *tools, *choice;
+  GPtrArray *messages;
   gchar *text;
 
   g_return_val_if_fail (GST_VANI_IS_CONTEXT (context), NULL);
-  tools = gst_vani_context_get_tools (context);
-  choice = gst_vani_context_get_tool_choice (context);
+  /* one lock, so that messages, tools and choice belong together */
+  g_mutex_lock (&context->lock);
+  messages = copy_messages (context->messages);
+  tools = context->tools ? json_node_copy (context->tools) : NULL;
+  choice = context->tool_choice ? json_node_copy (context->tool_choice) : NULL;
+  g_mutex_unlock (&context->lock);
 
   b = json_builder_new_immutable ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "messages");
-  json_builder_add_value (b, gst_vani_context_messages_to_json_node (context));
+  add_messages_array (b, messages);
+  g_ptr_array_unref (messages);
   if (tools) {
     json_builder_set_member_name (b, "tools");
     json_builder_add_value (b, tools);
@@ -1351,6 +1460,10 @@ gst_vani_context_to_json (GstVaniContext * context, gboolean pretty)
 /**
  * gst_vani_context_snapshot:
  * @context: a context
+ *
+ * Copies the messages, tools and tool choice as they are now, atomically.
+ * Changes to either context afterwards do not show in the other; messages
+ * are immutable, so the copies share them.
  *
  * Returns: (transfer full): an independent copy of @context
  */
@@ -1412,9 +1525,21 @@ gst_vani_context_class_init (GstVaniContextClass * klass)
   gobject_class->get_property = gst_vani_context_get_property;
   gobject_class->finalize = gst_vani_context_finalize;
 
+  /**
+   * GstVaniContext:n-messages:
+   *
+   * How many messages the conversation holds.
+   */
   g_object_class_install_property (gobject_class, PROP_N_MESSAGES,
       g_param_spec_uint ("n-messages", "Messages", "Number of messages",
           0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstVaniContext:generation:
+   *
+   * A counter that grows by one with every change, so a reader can tell
+   * whether the conversation changed since it last looked. Neither property
+   * emits notify; connect to #GstVaniContext::changed instead.
+   */
   g_object_class_install_property (gobject_class, PROP_GENERATION,
       g_param_spec_uint64 ("generation", "Generation",
           "A counter that grows with every change", 0, G_MAXUINT64, 0,
