@@ -8,7 +8,7 @@
 #include "gstvanihttp.h"
 
 #include <string.h>
-#include <json-glib/json-glib.h>
+#include <gst/vani/vani.h>
 
 GST_DEBUG_CATEGORY_STATIC (vani_http_debug);
 #define GST_CAT_DEFAULT vani_http_debug
@@ -313,7 +313,7 @@ describe_body (SoupMessage * msg, GBytes * body)
   const gchar *ctype;
   const gchar *data;
   gsize len = 0;
-  JsonParser *parser;
+  JsonNode *root;
   gchar *text = NULL;
 
   if (!body || g_bytes_get_size (body) == 0)
@@ -324,14 +324,14 @@ describe_body (SoupMessage * msg, GBytes * body)
   if (ctype && g_str_has_suffix (ctype, "html"))
     return g_strdup ("the server sent an HTML error page");
 
-  parser = json_parser_new_immutable ();
-  if (json_parser_load_from_data (parser, data, len, NULL)) {
-    const gchar *m = json_error_message (json_parser_get_root (parser));
+  root = gst_vani_json_parse (data, len, NULL);
+  if (root) {
+    const gchar *m = json_error_message (root);
 
     if (m)
       text = sanitize_excerpt (m, strlen (m));
+    json_node_unref (root);
   }
-  g_object_unref (parser);
   if (!text)
     text = sanitize_excerpt (data, len);
   return text;

@@ -39,6 +39,7 @@
 #endif
 
 #include "gstvanicontext.h"
+#include "gstvanijson.h"
 
 #include <string.h>
 
@@ -962,60 +963,17 @@ gst_vani_context_replace_last_message (GstVaniContext * context,
   return replaced;
 }
 
-/* json-glib parses recursively, so a text of a few hundred kilobytes of
- * brackets overflows the stack; conversations never nest this deep. */
-#define MAX_JSON_DEPTH 128
-
-static gboolean
-json_depth_is_acceptable (const gchar * json)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-  const gchar *p;
-
-  for (p = json; *p; p++) {
-    if (in_string) {
-      if (*p == '\\' && p[1])
-        p++;
-      else if (*p == '"')
-        in_string = FALSE;
-    } else if (*p == '"') {
-      in_string = TRUE;
-    } else if (*p == '[' || *p == '{') {
-      if (++depth > MAX_JSON_DEPTH)
-        return FALSE;
-    } else if ((*p == ']' || *p == '}') && depth > 0) {
-      depth--;
-    }
-  }
-  return TRUE;
-}
-
 static JsonNode *
 parse_json (const gchar * json, GError ** error)
 {
-  JsonParser *parser;
-  JsonNode *root = NULL;
   GError *err = NULL;
+  JsonNode *root = gst_vani_json_parse (json, -1, &err);
 
-  if (json && !json_depth_is_acceptable (json)) {
+  if (!root) {
     g_set_error (error, GST_VANI_CONTEXT_ERROR, GST_VANI_CONTEXT_ERROR_PARSE,
-        "not JSON we accept: nested too deep (more than %d levels)",
-        MAX_JSON_DEPTH);
-    return NULL;
+        "not JSON: %s", err->message);
+    g_error_free (err);
   }
-
-  parser = json_parser_new_immutable ();
-  if (json && json_parser_load_from_data (parser, json, -1, &err)) {
-    root = json_parser_get_root (parser);
-    if (root)
-      root = json_node_ref (root);
-  }
-  if (!root)
-    g_set_error (error, GST_VANI_CONTEXT_ERROR, GST_VANI_CONTEXT_ERROR_PARSE,
-        "not JSON: %s", err ? err->message : "empty text");
-  g_clear_error (&err);
-  g_object_unref (parser);
   return root;
 }
 

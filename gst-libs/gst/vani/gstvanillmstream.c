@@ -29,6 +29,7 @@
 #endif
 
 #include "gstvanillmstream.h"
+#include "gstvanijson.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -551,7 +552,7 @@ GstVaniLLMStreamStatus
 gst_vani_llm_stream_push_event (GstVaniLLMStream * stream,
     const gchar * event_name, const gchar * data, gsize len, GError ** error)
 {
-  JsonParser *parser;
+  JsonNode *root;
   GstVaniLLMStreamStatus status;
   GError *parse_error = NULL;
   const gchar *p = data;
@@ -575,12 +576,10 @@ gst_vani_llm_stream_push_event (GstVaniLLMStream * stream,
     return fail (error, GST_VANI_LLM_STREAM_ERROR_MALFORMED,
         g_strdup ("a chunk is not valid UTF-8"));
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, &parse_error) ||
-      !json_parser_get_root (parser)) {
+  root = gst_vani_json_parse (data, len, &parse_error);
+  if (!root) {
     gchar *text = excerpt (data, len);
 
-    g_object_unref (parser);
     status = fail (error, g_strcmp0 (event_name, "error") == 0 ?
         GST_VANI_LLM_STREAM_ERROR_SERVER : GST_VANI_LLM_STREAM_ERROR_MALFORMED,
         g_strdup_printf ("%s: \"%s\"", g_strcmp0 (event_name, "error") == 0 ?
@@ -590,9 +589,8 @@ gst_vani_llm_stream_push_event (GstVaniLLMStream * stream,
     g_clear_error (&parse_error);
     return status;
   }
-  status = read_chunk (stream, event_name, json_parser_get_root (parser),
-      error);
-  g_object_unref (parser);
+  status = read_chunk (stream, event_name, root, error);
+  json_node_unref (root);
   return status;
 }
 
@@ -606,12 +604,11 @@ generate_call_id (GstVaniLLMStream * stream)
 static gboolean
 arguments_are_json (const gchar * arguments)
 {
-  JsonParser *parser = json_parser_new_immutable ();
-  gboolean ok = json_parser_load_from_data (parser, arguments, -1, NULL) &&
-      json_parser_get_root (parser) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser));
+  JsonNode *root = gst_vani_json_parse (arguments, -1, NULL);
+  gboolean ok = root && JSON_NODE_HOLDS_OBJECT (root);
 
-  g_object_unref (parser);
+  if (root)
+    json_node_unref (root);
   return ok;
 }
 

@@ -8,6 +8,7 @@
 #include <gst/vani/vani-enumtypes.h>
 #include <gst/vani/gstvanicontext.h>
 #include <gst/vani/gstvanievents.h>
+#include <gst/vani/gstvanijson.h>
 #include <gst/vani/gstvanimessages.h>
 #include <gst/vani/gstvanisse.h>
 #include <gst/vani/gstvanillmstream.h>
