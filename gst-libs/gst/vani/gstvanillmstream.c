@@ -582,9 +582,9 @@ gst_vani_llm_stream_push_event (GstVaniLLMStream * stream,
 
     status = fail (error, g_strcmp0 (event_name, "error") == 0 ?
         GST_VANI_LLM_STREAM_ERROR_SERVER : GST_VANI_LLM_STREAM_ERROR_MALFORMED,
-        g_strdup_printf ("%s: \"%s\"", g_strcmp0 (event_name, "error") == 0 ?
-            "the server sent an error event" : "a chunk is not valid JSON",
-            text));
+        g_strdup_printf ("%s (%s): \"%s\"", g_strcmp0 (event_name,
+                "error") == 0 ? "the server sent an error event" :
+            "a chunk is not valid JSON", parse_error->message, text));
     g_free (text);
     g_clear_error (&parse_error);
     return status;
