@@ -48,8 +48,12 @@ main (int argc, char **argv)
 {
   gint port = 0, llm_ms = 0, stt_ms = 0, tts_ms = 0;
   gchar *answers = NULL, *transcripts = NULL, *transcript = NULL;
+  gchar **chat_replies = NULL;
   GOptionEntry entries[] = {
     {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (0: any free one)", "N"},
+    {"chat-reply", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &chat_replies,
+        "A scripted chat reply (.sse or .json fixture); repeat for more, "
+        "served in order before the answers", "FILE"},
     {"answers", 'a', 0, G_OPTION_ARG_FILENAME, &answers,
         "Chat answers, one per line, used in turn", "FILE"},
     {"transcripts", 0, 0, G_OPTION_ARG_FILENAME, &transcripts,
@@ -68,6 +72,7 @@ main (int argc, char **argv)
   GError *error = NULL;
   VaniFakeServer *server;
   GMainLoop *loop;
+  guint i;
 
   options = g_option_context_new ("- a scripted OpenAI-compatible server");
   g_option_context_add_main_entries (options, entries, NULL);
@@ -95,6 +100,16 @@ main (int argc, char **argv)
     vani_fake_server_set_transcripts (server, (const gchar * const *) lines);
     g_strfreev (lines);
   }
+  for (i = 0; chat_replies && chat_replies[i]; i++) {
+    VaniFakeReply *reply = vani_fake_reply_new_from_file (chat_replies[i],
+        &error);
+
+    if (!reply) {
+      g_printerr ("vani-fake-server: %s\n", error->message);
+      return 1;
+    }
+    vani_fake_server_queue_reply (server, VANI_FAKE_CHAT, reply);
+  }
   vani_fake_server_set_latency (server, VANI_FAKE_CHAT, llm_ms);
   vani_fake_server_set_latency (server, VANI_FAKE_TRANSCRIPTIONS, stt_ms);
   vani_fake_server_set_latency (server, VANI_FAKE_SPEECH, tts_ms);
@@ -112,5 +127,6 @@ main (int argc, char **argv)
   g_free (answers);
   g_free (transcripts);
   g_free (transcript);
+  g_strfreev (chat_replies);
   return 0;
 }
