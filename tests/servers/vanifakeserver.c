@@ -58,6 +58,7 @@ struct _VaniFakeServer
   GHashTable *queues;           /* path -> GQueue of VaniFakeReply */
   GHashTable *latencies;        /* path -> ms */
   GPtrArray *requests;          /* VaniFakeRequest */
+  GList *writers;               /* replies being written (server thread) */
   guint n_closed;
   gchar **answers;
   guint next_answer;
@@ -563,6 +564,8 @@ static void writer_watch_stall (Writer * w);
 static void
 writer_free (Writer * w)
 {
+  w->server->writers = g_list_remove (w->server->writers, w);
+  g_signal_handlers_disconnect_by_data (w->msg, w);
   if (w->timer) {
     g_source_destroy (w->timer);
     g_source_unref (w->timer);
@@ -583,7 +586,6 @@ on_finished (SoupServerMessage * msg, Writer * w)
     g_cond_broadcast (&server->cond);
     g_mutex_unlock (&server->lock);
   }
-  g_signal_handlers_disconnect_by_data (msg, w);
   writer_free (w);
 }
 
@@ -865,6 +867,7 @@ handle_request (SoupServer * soup, SoupServerMessage * msg,
   }
 
   w = g_new0 (Writer, 1);
+  server->writers = g_list_prepend (server->writers, w);
   w->server = server;
   w->msg = g_object_ref (msg);
   w->reply = reply;
@@ -908,6 +911,9 @@ server_thread (gpointer data)
   if (!error)
     g_main_loop_run (server->loop);
 
+  /* replies still pending when the server stops */
+  while (server->writers)
+    writer_free (server->writers->data);
   soup_server_disconnect (server->soup);
   while (g_main_context_pending (server->context))
     g_main_context_iteration (server->context, FALSE);

@@ -893,6 +893,153 @@ GST_START_TEST (test_api_key_never_logged)
 
 GST_END_TEST;
 
+/* A built-in tool: counts its lifecycle calls and answers "lookup". */
+#define TEST_TYPE_TOOL (test_tool_get_type ())
+G_DECLARE_FINAL_TYPE (TestTool, test_tool, TEST, TOOL, GObject)
+
+struct _TestTool
+{
+  GObject parent;
+  gint started, stopped, cancelled, called;
+};
+
+static void test_tool_iface_init (GstVaniToolInterface * iface);
+G_DEFINE_TYPE_WITH_CODE (TestTool, test_tool, G_TYPE_OBJECT,
+    G_IMPLEMENT_INTERFACE (GST_VANI_TYPE_TOOL, test_tool_iface_init));
+
+static JsonNode *
+test_tool_get_schemas (GstVaniTool * tool)
+{
+  return json_from_string ("[{\"type\": \"function\", \"function\": "
+      "{\"name\": \"lookup\", \"parameters\": {\"type\": \"object\"}}}]",
+      NULL);
+}
+
+static void
+test_tool_call (GstVaniTool * tool, const gchar * name, const gchar * args,
+    GstPromise * promise)
+{
+  g_atomic_int_inc (&TEST_TOOL (tool)->called);
+  gst_promise_reply (promise, gst_vani_tool_reply_new ("{\"found\": true}",
+          NULL));
+}
+
+static gboolean
+test_tool_start (GstVaniTool * tool, GCancellable * cancellable,
+    GError ** error)
+{
+  g_atomic_int_inc (&TEST_TOOL (tool)->started);
+  return TRUE;
+}
+
+static void
+test_tool_stop (GstVaniTool * tool)
+{
+  g_atomic_int_inc (&TEST_TOOL (tool)->stopped);
+}
+
+static void
+test_tool_cancel (GstVaniTool * tool)
+{
+  g_atomic_int_inc (&TEST_TOOL (tool)->cancelled);
+}
+
+static void
+test_tool_iface_init (GstVaniToolInterface * iface)
+{
+  iface->get_schemas = test_tool_get_schemas;
+  iface->call = test_tool_call;
+  iface->start = test_tool_start;
+  iface->stop = test_tool_stop;
+  iface->cancel = test_tool_cancel;
+}
+
+static void
+test_tool_class_init (TestToolClass * klass)
+{
+}
+
+static void
+test_tool_init (TestTool * self)
+{
+}
+
+GST_START_TEST (test_builtin_tool_lifecycle)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  TestTool *tool = g_object_new (TEST_TYPE_TOOL, NULL);
+  JsonArray *tools;
+
+  gst_element_set_state (llm, GST_STATE_READY);
+  g_signal_emit_by_name (llm, "add-tool", tool);
+  gst_element_set_state (llm, GST_STATE_PLAYING);
+  gst_check_setup_events (mysrcpad, llm, NULL, GST_FORMAT_TIME);
+  fail_unless_equals_int (tool->started, 1);
+
+  queue_tool_call ("call_l", "lookup", "{}");
+  queue_text ("Found it.");
+  push_text ("find it\n");
+  out = collect_turn ();
+  fail_unless_equals_string (out->text->str, "Found it.");
+  fail_unless_equals_int (tool->called, 1);
+  tools = json_object_get_array_member (request_json (0), "tools");
+  fail_unless_equals_int (json_array_get_length (tools), 1);
+  fail_unless_equals_string (message_field (request_messages (1), 2,
+          "content"), "{\"found\": true}");
+
+  flush_llm ();
+  fail_unless (tool->cancelled >= 1);
+  fail_unless (gst_pad_push_event (mysrcpad, gst_event_new_eos ()));
+  fail_unless_equals_int (tool->stopped, 1);
+  gst_element_set_state (llm, GST_STATE_READY);
+  fail_unless_equals_int (tool->stopped, 2);
+  g_object_unref (tool);
+}
+
+GST_END_TEST;
+
+/* The transition hook changes the node (here: a system message) before the
+ * model runs again, or ends the turn. */
+static gboolean
+change_node (GstElement * element, GstVaniContext * context,
+    gpointer user_data)
+{
+  gboolean *stop = user_data;
+
+  gst_vani_context_add_system_message (context, "You are now in node two.");
+  return *stop;
+}
+
+GST_START_TEST (test_transition_hook)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  g_autoptr (TurnOutput) out2 = NULL;
+  gboolean stop = FALSE;
+  guint calls = 0;
+  JsonArray *messages;
+
+  g_signal_connect (llm, "tool-call", G_CALLBACK (answer_weather), &calls);
+  g_signal_connect (llm, "tool-calls-done", G_CALLBACK (change_node), &stop);
+  queue_tool_call ("call_h", "get_weather", "{\"city\": \"Pune\"}");
+  queue_text ("Node two speaking.");
+  push_text ("go on\n");
+  out = collect_turn ();
+  messages = request_messages (1);
+  fail_unless_equals_int (json_array_get_length (messages), 4);
+  fail_unless_equals_string (message_field (messages, 3, "content"),
+      "You are now in node two.");
+
+  /* returning TRUE ends the turn without asking the model again */
+  stop = TRUE;
+  queue_tool_call ("call_i", "get_weather", "{\"city\": \"Pune\"}");
+  push_text ("and again\n");
+  out2 = collect_turn ();
+  fail_unless_equals_int (vani_fake_server_get_n_requests (server, CHAT), 3);
+  fail_unless_equals_int (calls, 2);
+}
+
+GST_END_TEST;
+
 static Suite *
 vanillm_suite (void)
 {
@@ -920,6 +1067,8 @@ vanillm_suite (void)
   tcase_add_test (tc, test_events_pass_through_in_order);
   tcase_add_test (tc, test_reasoning_stays_out_of_text);
   tcase_add_test (tc, test_api_key_never_logged);
+  tcase_add_test (tc, test_builtin_tool_lifecycle);
+  tcase_add_test (tc, test_transition_hook);
   return s;
 }
 
