@@ -741,11 +741,12 @@ turn_finish (Turn * turn)
 
   if (turn->own_context && turn->spoken->len > 0 && turn_is_current (turn))
     gst_vani_context_add_assistant_message (turn->context, turn->spoken->str);
-  push_output (self, turn->generation,
-      gst_vani_event_new_llm_response_end (turn->response_id), NULL);
+  /* Metrics first: whoever sees the end of the response can read them. */
   if (turn_is_current (turn))
     post_time_metric (self, GST_VANI_METRICS_TOTAL,
         g_get_monotonic_time () * GST_USECOND - turn->turn_start);
+  push_output (self, turn->generation,
+      gst_vani_event_new_llm_response_end (turn->response_id), NULL);
   GST_DEBUG_OBJECT (self, "turn %" G_GUINT64_FORMAT " finished",
       turn->response_id);
   turn_free (turn);
@@ -791,17 +792,24 @@ cancelled_while_waiting_cb (GCancellable * cancellable, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Calls @func on the worker when the turn's (new) cancellable fires. */
+static void
+turn_watch_cancel (Turn * turn, GCancellableSourceFunc func)
+{
+  turn_install_cancellable (turn);
+  turn->cancel_watch = g_cancellable_source_new (turn->cancellable);
+  g_source_set_callback (turn->cancel_watch, G_SOURCE_FUNC (func), turn,
+      NULL);
+  g_source_attach (turn->cancel_watch,
+      gst_vani_http_get_context (turn->self->http));
+}
+
 /* While the turn waits for tools or a retry delay, no I/O is pending: a
  * cancellable source wakes it on a flush. */
 static void
 turn_wait_for_cancel (Turn * turn)
 {
-  turn_install_cancellable (turn);
-  turn->cancel_watch = g_cancellable_source_new (turn->cancellable);
-  g_source_set_callback (turn->cancel_watch,
-      G_SOURCE_FUNC (cancelled_while_waiting_cb), turn, NULL);
-  g_source_attach (turn->cancel_watch,
-      gst_vani_http_get_context (turn->self->http));
+  turn_watch_cancel (turn, cancelled_while_waiting_cb);
 }
 
 static gboolean
@@ -1339,12 +1347,7 @@ abort_session_cb (GCancellable * cancellable, gpointer data)
 static void
 turn_abort_on_cancel (Turn * turn)
 {
-  turn_install_cancellable (turn);
-  turn->cancel_watch = g_cancellable_source_new (turn->cancellable);
-  g_source_set_callback (turn->cancel_watch,
-      G_SOURCE_FUNC (abort_session_cb), turn, NULL);
-  g_source_attach (turn->cancel_watch,
-      gst_vani_http_get_context (turn->self->http));
+  turn_watch_cancel (turn, abort_session_cb);
 }
 
 static void

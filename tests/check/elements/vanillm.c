@@ -1040,6 +1040,69 @@ GST_START_TEST (test_transition_hook)
 
 GST_END_TEST;
 
+GST_START_TEST (test_interruption_cancels_reply)
+{
+  VaniFakeReply *stall;
+  GstMiniObject *obj;
+  gboolean forwarded = FALSE;
+
+  stall = vani_fake_reply_new_text_stream ("I was saying something long",
+      FALSE);
+  vani_fake_reply_set_stall_after (stall, 60);
+  vani_fake_server_queue_reply (server, CHAT, stall);
+  push_text ("talk\n");
+  fail_unless (vani_fake_server_wait_requests (server, CHAT, 1, WAIT_MS));
+
+  fail_unless (gst_pad_push_event (mysrcpad,
+          gst_vani_event_new_interruption ()));
+  fail_unless (vani_fake_server_wait_closed (server, 1, WAIT_MS));
+  /* the interruption travels on downstream */
+  while (!forwarded) {
+    obj = pop_output ();
+    forwarded = GST_IS_EVENT (obj) &&
+        gst_vani_event_get_event_type (GST_EVENT (obj)) ==
+        GST_VANI_EVENT_INTERRUPTION;
+    gst_mini_object_unref (obj);
+  }
+  drain_output ();
+  assert_next_turn_works ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_metrics_are_posted)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  gboolean ttfb = FALSE, total = FALSE, usage = FALSE;
+  GstMessage *msg;
+
+  queue_text ("Measured.");
+  push_text ("measure\n");
+  out = collect_turn ();
+  /* the end of the turn is posted before llm-response-end is pushed */
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    GstVaniMetricsKind kind;
+    GstClockTime value;
+    gint64 tokens;
+
+    if (gst_vani_bus_message_parse_metrics (msg, NULL, &kind, &value)) {
+      ttfb |= kind == GST_VANI_METRICS_TTFB && value > 0;
+      total |= kind == GST_VANI_METRICS_TOTAL && value > 0;
+      if (kind == GST_VANI_METRICS_USAGE) {
+        fail_unless (gst_structure_get_int64 (gst_message_get_structure (msg),
+                "prompt-tokens", &tokens));
+        fail_unless_equals_int64 (tokens, 12);
+        usage = TRUE;
+      }
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless (ttfb && usage, "ttfb %d usage %d", ttfb, usage);
+  fail_unless (total);
+}
+
+GST_END_TEST;
+
 static Suite *
 vanillm_suite (void)
 {
@@ -1069,6 +1132,8 @@ vanillm_suite (void)
   tcase_add_test (tc, test_api_key_never_logged);
   tcase_add_test (tc, test_builtin_tool_lifecycle);
   tcase_add_test (tc, test_transition_hook);
+  tcase_add_test (tc, test_interruption_cancels_reply);
+  tcase_add_test (tc, test_metrics_are_posted);
   return s;
 }
 
