@@ -174,6 +174,8 @@ skip_bom (GstVaniSseParser * parser)
   gsize avail = parser->buf->len - parser->pos;
   gsize n = MIN (avail, sizeof (bom));
 
+  if (avail == 0)
+    return FALSE;
   if (memcmp (parser->buf->data + parser->pos, bom, n) != 0) {
     parser->at_start = FALSE;
     return TRUE;

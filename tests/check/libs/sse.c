@@ -222,6 +222,24 @@ GST_START_TEST (test_event_size_cap)
 
 GST_END_TEST;
 
+/* Found by fuzz_sse: an empty first feed read a NULL buffer. */
+GST_START_TEST (test_empty_feeds)
+{
+  GstVaniSseParser *parser = gst_vani_sse_parser_new (0);
+  Collector c = { g_string_new (NULL), 0, 0 };
+
+  fail_unless (gst_vani_sse_parser_feed (parser, NULL, 0, collect, &c, NULL));
+  fail_unless (gst_vani_sse_parser_feed (parser, (guint8 *) "data: x\n\n", 9,
+          collect, &c, NULL));
+  fail_unless (gst_vani_sse_parser_feed (parser, NULL, 0, collect, &c, NULL));
+  fail_unless_equals_string (c.log->str, "[-|x]");
+  fail_if (gst_vani_sse_parser_finish (parser));
+  g_string_free (c.log, TRUE);
+  gst_vani_sse_parser_free (parser);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_callback_can_stop)
 {
   GstVaniSseParser *parser = gst_vani_sse_parser_new (0);
@@ -272,6 +290,7 @@ sse_suite (void)
   tcase_add_test (tc, test_bom_only_at_start);
   tcase_add_test (tc, test_incomplete_event_discarded);
   tcase_add_test (tc, test_event_size_cap);
+  tcase_add_test (tc, test_empty_feeds);
   tcase_add_test (tc, test_callback_can_stop);
   tcase_add_test (tc, test_many_events_stay_linear);
   return s;
