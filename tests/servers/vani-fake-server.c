@@ -46,7 +46,7 @@ quit_on_signal (gpointer loop)
 int
 main (int argc, char **argv)
 {
-  gint port = 0, llm_ms = 0, stt_ms = 0, tts_ms = 0;
+  gint port = 0, llm_ms = 0, stt_ms = 0, tts_ms = 0, chunk_size = 0;
   gchar *answers = NULL, *transcripts = NULL, *transcript = NULL;
   gchar **chat_replies = NULL;
   GOptionEntry entries[] = {
@@ -54,6 +54,9 @@ main (int argc, char **argv)
     {"chat-reply", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &chat_replies,
         "A scripted chat reply (.sse or .json fixture); repeat for more, "
         "served in order before the answers", "FILE"},
+    {"chunk-size", 0, 0, G_OPTION_ARG_INT, &chunk_size,
+        "Bytes per write of the scripted chat replies (0: one event each)",
+        "N"},
     {"answers", 'a', 0, G_OPTION_ARG_FILENAME, &answers,
         "Chat answers, one per line, used in turn", "FILE"},
     {"transcripts", 0, 0, G_OPTION_ARG_FILENAME, &transcripts,
@@ -108,6 +111,7 @@ main (int argc, char **argv)
       g_printerr ("vani-fake-server: %s\n", error->message);
       return 1;
     }
+    vani_fake_reply_set_chunk_size (reply, chunk_size);
     vani_fake_server_queue_reply (server, VANI_FAKE_CHAT, reply);
   }
   vani_fake_server_set_latency (server, VANI_FAKE_CHAT, llm_ms);

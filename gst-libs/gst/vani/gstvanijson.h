@@ -19,6 +19,10 @@ G_BEGIN_DECLS
 GST_VANI_API
 JsonNode *gst_vani_json_parse (const gchar * data, gssize len, GError ** error);
 
+GST_VANI_API
+JsonNode *gst_vani_json_parser_load (JsonParser * parser, const gchar * data,
+    gssize len, GError ** error);
+
 G_END_DECLS
 
 #endif /* __GST_VANI_JSON_H__ */

@@ -64,6 +64,7 @@ struct _GstVaniLLMStream
   GstVaniLLMUsage usage;
   gboolean has_usage;
 
+  JsonParser *parser;           /* reused for every chunk */
   GPtrArray *partials;          /* PartialCall */
   GPtrArray *calls;             /* GstVaniToolCall, built by finish */
   GArray *valid;                /* gboolean per call */
@@ -94,6 +95,7 @@ gst_vani_llm_stream_new (void)
   stream->content = g_string_new (NULL);
   stream->reasoning = g_string_new (NULL);
   stream->held = g_string_new (NULL);
+  stream->parser = json_parser_new_immutable ();
   stream->partials = g_ptr_array_new_with_free_func ((GDestroyNotify)
       partial_call_free);
   stream->calls = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -117,6 +119,7 @@ gst_vani_llm_stream_free (GstVaniLLMStream * stream)
   g_string_free (stream->reasoning, TRUE);
   g_string_free (stream->held, TRUE);
   g_free (stream->finish_reason);
+  g_object_unref (stream->parser);
   g_ptr_array_unref (stream->partials);
   g_ptr_array_unref (stream->calls);
   g_array_unref (stream->valid);
@@ -576,7 +579,7 @@ gst_vani_llm_stream_push_event (GstVaniLLMStream * stream,
     return fail (error, GST_VANI_LLM_STREAM_ERROR_MALFORMED,
         g_strdup ("a chunk is not valid UTF-8"));
 
-  root = gst_vani_json_parse (data, len, &parse_error);
+  root = gst_vani_json_parser_load (stream->parser, data, len, &parse_error);
   if (!root) {
     gchar *text = excerpt (data, len);
 
