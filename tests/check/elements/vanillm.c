@@ -1103,6 +1103,49 @@ GST_START_TEST (test_metrics_are_posted)
 
 GST_END_TEST;
 
+GST_START_TEST (test_stalled_server_times_out)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  VaniFakeReply *stall;
+  gchar *warning;
+
+  g_object_set (llm, "request-timeout", 1, "max-retries", 0, NULL);
+  stall = vani_fake_reply_new_text_stream ("Never finished", FALSE);
+  vani_fake_reply_set_stall_after (stall, 0);
+  vani_fake_server_queue_reply (server, CHAT, stall);
+  push_text ("hello?\n");
+  out = collect_turn ();
+  warning = wait_warning ();
+  fail_unless (strstr (warning, "request-timeout") != NULL, "%s", warning);
+  g_free (warning);
+  fail_unless (vani_fake_server_wait_closed (server, 1, WAIT_MS));
+  assert_next_turn_works ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_extra_headers_are_sent)
+{
+  g_autoptr (TurnOutput) out = NULL;
+  GstStructure *headers = gst_structure_from_string
+      ("headers, x-team=(string)voice, x-trace=(string)abc", NULL);
+  VaniFakeRequest *req;
+
+  g_object_set (llm, "extra-headers", headers, NULL);
+  gst_structure_free (headers);
+  queue_text ("ok");
+  push_text ("hi\n");
+  out = collect_turn ();
+  fail_unless (vani_fake_server_wait_requests (server, CHAT, 1, WAIT_MS));
+  req = vani_fake_server_get_request (server, CHAT, 0);
+  fail_unless_equals_string (vani_fake_request_get_header (req, "x-team"),
+      "voice");
+  fail_unless_equals_string (vani_fake_request_get_header (req, "x-trace"),
+      "abc");
+}
+
+GST_END_TEST;
+
 static Suite *
 vanillm_suite (void)
 {
@@ -1134,6 +1177,8 @@ vanillm_suite (void)
   tcase_add_test (tc, test_transition_hook);
   tcase_add_test (tc, test_interruption_cancels_reply);
   tcase_add_test (tc, test_metrics_are_posted);
+  tcase_add_test (tc, test_stalled_server_times_out);
+  tcase_add_test (tc, test_extra_headers_are_sent);
   return s;
 }
 
