@@ -453,3 +453,132 @@ gst_vani_http_read_all_finish (GAsyncResult * result, GError ** error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Connection settings shared by the elements                               */
+
+#define DEFAULT_BASE_URL "https://api.openai.com/v1"
+#define SETTINGS_FLAGS (G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)
+
+void
+gst_vani_http_settings_init (GstVaniHttpSettings * settings,
+    guint default_timeout)
+{
+  const gchar *env_base_url = g_getenv ("OPENAI_BASE_URL");
+
+  settings->api_key = g_strdup (g_getenv ("OPENAI_API_KEY"));
+  settings->base_url = g_strdup (env_base_url && *env_base_url ?
+      env_base_url : DEFAULT_BASE_URL);
+  settings->request_timeout = default_timeout;
+  settings->extra_headers = NULL;
+}
+
+void
+gst_vani_http_settings_clear (GstVaniHttpSettings * settings)
+{
+  g_clear_pointer (&settings->api_key, g_free);
+  g_clear_pointer (&settings->base_url, g_free);
+  g_clear_pointer (&settings->extra_headers, gst_structure_free);
+}
+
+void
+gst_vani_http_settings_install (GObjectClass * klass, guint first_prop_id,
+    guint default_timeout)
+{
+  /* Write-only, so the key never shows in gst-inspect, deep-notify (-v) or
+   * property dumps. */
+  g_object_class_install_property (klass,
+      first_prop_id + GST_VANI_HTTP_PROP_API_KEY,
+      g_param_spec_string ("api-key", "API key",
+          "Bearer token for the server (default: $OPENAI_API_KEY). "
+          "Write-only: it is never printed", NULL,
+          G_PARAM_WRITABLE | SETTINGS_FLAGS));
+  g_object_class_install_property (klass,
+      first_prop_id + GST_VANI_HTTP_PROP_BASE_URL,
+      g_param_spec_string ("base-url", "Base URL",
+          "OpenAI-compatible API root, e.g. http://localhost:8000/v1 "
+          "(default: $OPENAI_BASE_URL when set)", DEFAULT_BASE_URL,
+          G_PARAM_READWRITE | SETTINGS_FLAGS));
+  g_object_class_install_property (klass,
+      first_prop_id + GST_VANI_HTTP_PROP_REQUEST_TIMEOUT,
+      g_param_spec_uint ("request-timeout", "Request timeout",
+          "Seconds the server may stay silent (connecting, before the reply, "
+          "between chunks) before the request fails (0 = never)", 0, 3600,
+          default_timeout, G_PARAM_READWRITE | SETTINGS_FLAGS));
+  g_object_class_install_property (klass,
+      first_prop_id + GST_VANI_HTTP_PROP_EXTRA_HEADERS,
+      g_param_spec_boxed ("extra-headers", "Extra headers",
+          "Extra HTTP headers for each request, as a GstStructure "
+          "(e.g. \"headers, x-org=(string)abc\")", GST_TYPE_STRUCTURE,
+          G_PARAM_READWRITE | SETTINGS_FLAGS));
+}
+
+/* Returns FALSE when @prop_id is not one of the settings. Object lock held. */
+gboolean
+gst_vani_http_settings_set (GstVaniHttpSettings * settings,
+    guint first_prop_id, guint prop_id, const GValue * value)
+{
+  switch (prop_id - first_prop_id) {
+    case GST_VANI_HTTP_PROP_API_KEY:
+      g_free (settings->api_key);
+      settings->api_key = g_value_dup_string (value);
+      return TRUE;
+    case GST_VANI_HTTP_PROP_BASE_URL:
+      g_free (settings->base_url);
+      settings->base_url = g_value_dup_string (value);
+      return TRUE;
+    case GST_VANI_HTTP_PROP_REQUEST_TIMEOUT:
+      settings->request_timeout = g_value_get_uint (value);
+      return TRUE;
+    case GST_VANI_HTTP_PROP_EXTRA_HEADERS:
+      g_clear_pointer (&settings->extra_headers, gst_structure_free);
+      settings->extra_headers = g_value_dup_boxed (value);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+gboolean
+gst_vani_http_settings_get (GstVaniHttpSettings * settings,
+    guint first_prop_id, guint prop_id, GValue * value)
+{
+  switch (prop_id - first_prop_id) {
+    case GST_VANI_HTTP_PROP_BASE_URL:
+      g_value_set_string (value, settings->base_url);
+      return TRUE;
+    case GST_VANI_HTTP_PROP_REQUEST_TIMEOUT:
+      g_value_set_uint (value, settings->request_timeout);
+      return TRUE;
+    case GST_VANI_HTTP_PROP_EXTRA_HEADERS:
+      g_value_set_boxed (value, settings->extra_headers);
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* A POST to @endpoint with the element's URL, key and headers (read under
+ * its object lock). */
+SoupMessage *
+gst_vani_http_settings_new_post (GstObject * element,
+    GstVaniHttpSettings * settings, const gchar * endpoint, GError ** error)
+{
+  gchar *api_key, *base_url;
+  GstStructure *headers;
+  SoupMessage *msg;
+
+  GST_OBJECT_LOCK (element);
+  api_key = g_strdup (settings->api_key);
+  base_url = g_strdup (settings->base_url);
+  headers = settings->extra_headers ?
+      gst_structure_copy (settings->extra_headers) : NULL;
+  GST_OBJECT_UNLOCK (element);
+
+  msg = gst_vani_http_new_post (base_url, endpoint, api_key, headers, error);
+  g_free (api_key);
+  g_free (base_url);
+  if (headers)
+    gst_structure_free (headers);
+  return msg;
+}

@@ -48,6 +48,37 @@ void gst_vani_http_read_all_async (GInputStream * stream, gsize max_size,
 GBytes *gst_vani_http_read_all_finish (GAsyncResult * result,
     GError ** error);
 
+/* The connection settings every OpenAI-compatible element has, with one
+ * implementation of their properties. */
+typedef struct
+{
+  gchar *api_key;               /* write-only property: never printed */
+  gchar *base_url;
+  guint request_timeout;
+  GstStructure *extra_headers;
+} GstVaniHttpSettings;
+
+typedef enum
+{
+  GST_VANI_HTTP_PROP_API_KEY,
+  GST_VANI_HTTP_PROP_BASE_URL,
+  GST_VANI_HTTP_PROP_REQUEST_TIMEOUT,
+  GST_VANI_HTTP_PROP_EXTRA_HEADERS,
+  GST_VANI_HTTP_N_PROPS,
+} GstVaniHttpProp;
+
+void gst_vani_http_settings_init (GstVaniHttpSettings * settings,
+    guint default_timeout);
+void gst_vani_http_settings_clear (GstVaniHttpSettings * settings);
+void gst_vani_http_settings_install (GObjectClass * klass, guint first_prop_id,
+    guint default_timeout);
+gboolean gst_vani_http_settings_set (GstVaniHttpSettings * settings,
+    guint first_prop_id, guint prop_id, const GValue * value);
+gboolean gst_vani_http_settings_get (GstVaniHttpSettings * settings,
+    guint first_prop_id, guint prop_id, GValue * value);
+SoupMessage *gst_vani_http_settings_new_post (GstObject * element,
+    GstVaniHttpSettings * settings, const gchar * endpoint, GError ** error);
+
 G_END_DECLS
 
 #endif /* __GST_VANI_HTTP_H__ */

@@ -48,7 +48,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_llm_debug);
 #define GST_CAT_DEFAULT gst_vani_llm_debug
 
 #define DEFAULT_MODEL "gpt-4.1"
-#define DEFAULT_BASE_URL "https://api.openai.com/v1"
 #define DEFAULT_TEMPERATURE 1.0
 #define DEFAULT_TOP_P 1.0
 #define DEFAULT_PENALTY 0.0
@@ -67,9 +66,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_llm_debug);
 enum
 {
   PROP_0,
-  PROP_API_KEY,
   PROP_MODEL,
-  PROP_BASE_URL,
   PROP_TEMPERATURE,
   PROP_TOP_P,
   PROP_FREQUENCY_PENALTY,
@@ -81,14 +78,13 @@ enum
   PROP_SYSTEM_PROMPT,
   PROP_TOOLS,
   PROP_TOOL_CHOICE,
-  PROP_REQUEST_TIMEOUT,
   PROP_MAX_RETRIES,
   PROP_TOOL_TIMEOUT,
   PROP_MAX_EVENT_SIZE,
-  PROP_EXTRA_HEADERS,
   PROP_EXTRA_BODY,
   PROP_INCLUDE_USAGE,
   PROP_CONTEXT,
+  PROP_HTTP_FIRST,              /* api-key, base-url, request-timeout, extra-headers */
 };
 
 /* The optional sampling parameters are sent only when set, as in the seed. */
@@ -185,9 +181,8 @@ struct _GstVaniLLM
   GstPad *srcpad;
 
   /* properties, under the object lock */
-  gchar *api_key;
+  GstVaniHttpSettings http_settings;
   gchar *model;
-  gchar *base_url;
   gdouble temperature;
   gdouble top_p;
   gdouble frequency_penalty;
@@ -200,11 +195,9 @@ struct _GstVaniLLM
   gchar *system_prompt;
   gchar *tools;
   gchar *tool_choice;
-  guint request_timeout;
   guint max_retries;
   guint tool_timeout;
   guint64 max_event_size;
-  GstStructure *extra_headers;
   gchar *extra_body;
   gboolean include_usage;
 
@@ -409,7 +402,7 @@ post_warning (GstVaniLLM * self, const gchar * what, const gchar * detail)
   gchar *key, *safe;
 
   GST_OBJECT_LOCK (self);
-  key = g_strdup (self->api_key);
+  key = g_strdup (self->http_settings.api_key);
   GST_OBJECT_UNLOCK (self);
   safe = gst_vani_http_redact (detail, key);
   GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s: %s", what, safe),
@@ -1244,7 +1237,7 @@ arm_watchdog (Turn * turn)
 
   destroy_source (&turn->watchdog);
   GST_OBJECT_LOCK (turn->self);
-  timeout = turn->self->request_timeout;
+  timeout = turn->self->http_settings.request_timeout;
   GST_OBJECT_UNLOCK (turn->self);
   if (timeout > 0)
     turn->watchdog = gst_vani_http_add_timeout (turn->self->http,
@@ -1259,7 +1252,7 @@ describe_io_error (Turn * turn, GError * error)
   if (!turn->timed_out)
     return g_strdup (error->message);
   GST_OBJECT_LOCK (turn->self);
-  timeout = turn->self->request_timeout;
+  timeout = turn->self->http_settings.request_timeout;
   GST_OBJECT_UNLOCK (turn->self);
   return g_strdup_printf ("the server sent nothing for %u s "
       "(request-timeout)", timeout);
@@ -1419,8 +1412,6 @@ turn_start_round (Turn * turn)
   GstVaniLLM *self = turn->self;
   GError *error = NULL;
   GBytes *body;
-  gchar *api_key, *base_url;
-  GstStructure *extra_headers;
   guint64 max_event;
 
   if (!turn_is_current (turn)) {
@@ -1429,19 +1420,11 @@ turn_start_round (Turn * turn)
   }
 
   GST_OBJECT_LOCK (self);
-  api_key = g_strdup (self->api_key);
-  base_url = g_strdup (self->base_url);
-  extra_headers = self->extra_headers ? gst_structure_copy
-      (self->extra_headers) : NULL;
   max_event = self->max_event_size;
   GST_OBJECT_UNLOCK (self);
 
-  turn->msg = gst_vani_http_new_post (base_url, "/chat/completions", api_key,
-      extra_headers, &error);
-  g_free (api_key);
-  g_free (base_url);
-  if (extra_headers)
-    gst_structure_free (extra_headers);
+  turn->msg = gst_vani_http_settings_new_post (GST_OBJECT (self),
+      &self->http_settings, "/chat/completions", &error);
   if (!turn->msg) {
     turn_fail (turn, "Cannot send the request", error->message);
     g_error_free (error);
@@ -1918,18 +1901,15 @@ gst_vani_llm_set_property (GObject * object, guint prop_id,
   GstVaniLLM *self = GST_VANI_LLM (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_vani_http_settings_set (&self->http_settings, PROP_HTTP_FIRST,
+          prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_API_KEY:
-      g_free (self->api_key);
-      self->api_key = g_value_dup_string (value);
-      break;
     case PROP_MODEL:
       g_free (self->model);
       self->model = g_value_dup_string (value);
-      break;
-    case PROP_BASE_URL:
-      g_free (self->base_url);
-      self->base_url = g_value_dup_string (value);
       break;
     case PROP_TEMPERATURE:
       self->temperature = g_value_get_double (value);
@@ -1973,9 +1953,6 @@ gst_vani_llm_set_property (GObject * object, guint prop_id,
       g_free (self->tool_choice);
       self->tool_choice = g_value_dup_string (value);
       break;
-    case PROP_REQUEST_TIMEOUT:
-      self->request_timeout = g_value_get_uint (value);
-      break;
     case PROP_MAX_RETRIES:
       self->max_retries = g_value_get_uint (value);
       break;
@@ -1984,11 +1961,6 @@ gst_vani_llm_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_EVENT_SIZE:
       self->max_event_size = g_value_get_uint64 (value);
-      break;
-    case PROP_EXTRA_HEADERS:
-      if (self->extra_headers)
-        gst_structure_free (self->extra_headers);
-      self->extra_headers = g_value_dup_boxed (value);
       break;
     case PROP_EXTRA_BODY:
       if (extra_body_is_valid (g_value_get_string (value))) {
@@ -2019,12 +1991,14 @@ gst_vani_llm_get_property (GObject * object, guint prop_id, GValue * value,
   GstVaniLLM *self = GST_VANI_LLM (object);
 
   GST_OBJECT_LOCK (self);
+  if (gst_vani_http_settings_get (&self->http_settings, PROP_HTTP_FIRST,
+          prop_id, value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
     case PROP_MODEL:
       g_value_set_string (value, self->model);
-      break;
-    case PROP_BASE_URL:
-      g_value_set_string (value, self->base_url);
       break;
     case PROP_TEMPERATURE:
       g_value_set_double (value, self->temperature);
@@ -2059,9 +2033,6 @@ gst_vani_llm_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_TOOL_CHOICE:
       g_value_set_string (value, self->tool_choice);
       break;
-    case PROP_REQUEST_TIMEOUT:
-      g_value_set_uint (value, self->request_timeout);
-      break;
     case PROP_MAX_RETRIES:
       g_value_set_uint (value, self->max_retries);
       break;
@@ -2070,9 +2041,6 @@ gst_vani_llm_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_MAX_EVENT_SIZE:
       g_value_set_uint64 (value, self->max_event_size);
-      break;
-    case PROP_EXTRA_HEADERS:
-      g_value_set_boxed (value, self->extra_headers);
       break;
     case PROP_EXTRA_BODY:
       g_value_set_string (value, self->extra_body);
@@ -2096,8 +2064,6 @@ gst_vani_llm_get_property (GObject * object, guint prop_id, GValue * value,
 static void
 gst_vani_llm_init (GstVaniLLM * self)
 {
-  const gchar *env_base_url = g_getenv ("OPENAI_BASE_URL");
-
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_vani_llm_chain));
@@ -2109,10 +2075,8 @@ gst_vani_llm_init (GstVaniLLM * self)
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
-  self->api_key = g_strdup (g_getenv ("OPENAI_API_KEY"));
+  gst_vani_http_settings_init (&self->http_settings, DEFAULT_REQUEST_TIMEOUT);
   self->model = g_strdup (DEFAULT_MODEL);
-  self->base_url = g_strdup (env_base_url && *env_base_url ? env_base_url :
-      DEFAULT_BASE_URL);
   self->temperature = DEFAULT_TEMPERATURE;
   self->top_p = DEFAULT_TOP_P;
   self->frequency_penalty = DEFAULT_PENALTY;
@@ -2120,7 +2084,6 @@ gst_vani_llm_init (GstVaniLLM * self)
   self->seed = DEFAULT_SEED;
   self->max_completion_tokens = DEFAULT_MAX_COMPLETION_TOKENS;
   self->max_tool_rounds = DEFAULT_MAX_TOOL_ROUNDS;
-  self->request_timeout = DEFAULT_REQUEST_TIMEOUT;
   self->max_retries = DEFAULT_MAX_RETRIES;
   self->tool_timeout = DEFAULT_TOOL_TIMEOUT;
   self->max_event_size = DEFAULT_MAX_EVENT_SIZE;
@@ -2140,16 +2103,13 @@ gst_vani_llm_finalize (GObject * object)
   GstVaniLLM *self = GST_VANI_LLM (object);
 
   g_queue_clear_full (&self->items, (GDestroyNotify) item_free);
-  g_free (self->api_key);
+  gst_vani_http_settings_clear (&self->http_settings);
   g_free (self->model);
-  g_free (self->base_url);
   g_free (self->service_tier);
   g_free (self->system_prompt);
   g_free (self->tools);
   g_free (self->tool_choice);
   g_free (self->extra_body);
-  if (self->extra_headers)
-    gst_structure_free (self->extra_headers);
   g_clear_pointer (&self->tools_node, json_node_unref);
   g_clear_object (&self->own_context);
   g_clear_object (&self->tools_cancellable);
@@ -2167,20 +2127,11 @@ gst_vani_llm_finalize (GObject * object)
 static void
 install_properties (GObjectClass * gobject_class)
 {
-  /* Write-only, so the key never shows in gst-inspect, deep-notify (-v) or
-   * property dumps. */
-  g_object_class_install_property (gobject_class, PROP_API_KEY,
-      g_param_spec_string ("api-key", "API key",
-          "Bearer token for the server (default: $OPENAI_API_KEY). "
-          "Write-only: it is never printed", NULL,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  gst_vani_http_settings_install (gobject_class, PROP_HTTP_FIRST,
+      DEFAULT_REQUEST_TIMEOUT);
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model", "Model name sent to the server",
           DEFAULT_MODEL, RW_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_BASE_URL,
-      g_param_spec_string ("base-url", "Base URL",
-          "OpenAI-compatible API root; /chat/completions is appended "
-          "(default: $OPENAI_BASE_URL when set)", DEFAULT_BASE_URL, RW_FLAGS));
   g_object_class_install_property (gobject_class, PROP_TEMPERATURE,
       g_param_spec_double ("temperature", "Temperature",
           "Sampling temperature; sent only when set", 0.0, 2.0,
@@ -2226,11 +2177,6 @@ install_properties (GObjectClass * gobject_class)
       g_param_spec_string ("tool-choice", "Tool choice",
           "\"auto\", \"none\", \"required\" or a JSON object naming a "
           "function; used when the context sets none", NULL, RW_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_REQUEST_TIMEOUT,
-      g_param_spec_uint ("request-timeout", "Request timeout",
-          "Seconds the server may stay silent (connecting, before the first "
-          "byte, between chunks) before the turn fails (0 = never)", 0, 3600,
-          DEFAULT_REQUEST_TIMEOUT, RW_FLAGS));
   g_object_class_install_property (gobject_class, PROP_MAX_RETRIES,
       g_param_spec_uint ("max-retries", "Max retries",
           "Retries for connection errors, 429 and 5xx before the first token, "
@@ -2245,11 +2191,6 @@ install_properties (GObjectClass * gobject_class)
       g_param_spec_uint64 ("max-event-size", "Max event size",
           "Largest server-sent event accepted, in bytes; a larger one ends "
           "the turn with an error", 1024, G_MAXUINT64, DEFAULT_MAX_EVENT_SIZE,
-          RW_FLAGS));
-  g_object_class_install_property (gobject_class, PROP_EXTRA_HEADERS,
-      g_param_spec_boxed ("extra-headers", "Extra headers",
-          "Extra HTTP headers for each request, as a GstStructure "
-          "(e.g. \"headers, x-org=(string)abc\")", GST_TYPE_STRUCTURE,
           RW_FLAGS));
   g_object_class_install_property (gobject_class, PROP_EXTRA_BODY,
       g_param_spec_string ("extra-body", "Extra body",

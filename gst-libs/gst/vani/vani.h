@@ -13,6 +13,7 @@
 #include <gst/vani/gstvanisse.h>
 #include <gst/vani/gstvanillmstream.h>
 #include <gst/vani/gstvanitool.h>
+#include <gst/vani/gstvanistt.h>
 
 G_BEGIN_DECLS
 
