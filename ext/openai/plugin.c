@@ -9,6 +9,7 @@
 #include <gst/vani/vani.h>
 
 #include "gstvanillm.h"
+#include "gstvaniopenaistt.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -17,6 +18,7 @@ plugin_init (GstPlugin * plugin)
 
   gst_vani_init ();
   ret |= GST_ELEMENT_REGISTER (vanillm, plugin);
+  ret |= GST_ELEMENT_REGISTER (vaniopenaistt, plugin);
   return ret;
 }
 

@@ -15,8 +15,8 @@
  * events of a VAD upstream (they are passed on downstream too). The start
  * event is backdated, so the audio that came before it is kept in a ring
  * buffer and handed to the engine first, with #GstVaniSTT:pre-speech-ms of
- * padding before the start. When no VAD is upstream, the whole stream up to
- * EOS is one utterance.
+ * padding before the start. When no VAD is upstream, the stream is kept (up
+ * to its last two minutes) and recognised as one utterance at EOS.
  *
  * An engine may answer an utterance from any thread and at any time;
  * results are pushed in utterance order, and audio keeps flowing to the next
@@ -40,6 +40,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_stt_debug);
 #define DEFAULT_PRE_SPEECH_MS 200
 #define DEFAULT_LANGUAGE NULL
 #define RING_SECONDS 3          /* audio kept while nobody speaks */
+#define NO_VAD_SECONDS 120      /* kept until EOS when no VAD is upstream */
 
 enum
 {
@@ -303,11 +304,13 @@ clear_ring (GstVaniSTTPrivate * priv)
 static void
 trim_ring (GstVaniSTTPrivate * priv)
 {
+  GstClockTime keep = (priv->vad_seen ? RING_SECONDS : NO_VAD_SECONDS) *
+      GST_SECOND;
   GstBuffer *head;
 
   while ((head = g_queue_peek_head (&priv->ring)) &&
       GST_CLOCK_TIME_IS_VALID (priv->last_end) &&
-      GST_BUFFER_PTS (head) + RING_SECONDS * GST_SECOND < priv->last_end)
+      GST_BUFFER_PTS (head) + keep < priv->last_end)
     gst_buffer_unref (g_queue_pop_head (&priv->ring));
 }
 
@@ -420,10 +423,6 @@ gst_vani_stt_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
         priv->last_end : priv->segment.start;
   priv->last_end = GST_BUFFER_PTS (buffer) + GST_BUFFER_DURATION (buffer);
 
-  /* no VAD upstream: the whole stream is one utterance */
-  if (!priv->vad_seen && !priv->in_utterance)
-    begin_utterance (stt, GST_BUFFER_PTS (buffer));
-
   if (priv->in_utterance)
     return feed (stt, buffer);
   g_queue_push_tail (&priv->ring, buffer);
@@ -478,6 +477,11 @@ gst_vani_stt_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       priv->last_end = GST_CLOCK_TIME_NONE;
       return gst_pad_push_event (priv->srcpad, event);
     case GST_EVENT_EOS:
+      /* no VAD upstream: what was kept is one utterance */
+      if (!priv->vad_seen && !priv->in_utterance &&
+          !g_queue_is_empty (&priv->ring))
+        begin_utterance (stt, GST_BUFFER_PTS (g_queue_peek_head
+                (&priv->ring)));
       end_utterance (stt, priv->last_end);
       GST_OBJECT_LOCK (stt);
       priv->held_eos = event;
@@ -583,13 +587,19 @@ gst_vani_stt_finalize (GObject * object)
   G_OBJECT_CLASS (gst_vani_stt_parent_class)->finalize (object);
 }
 
+/* Pads are made here, not in _init: during the base class's _init the
+ * instance still has the abstract class, without the subclass's sink
+ * template. */
 static void
-gst_vani_stt_init (GstVaniSTT * stt)
+gst_vani_stt_constructed (GObject * object)
 {
+  GstVaniSTT *stt = GST_VANI_STT (object);
   GstVaniSTTPrivate *priv = PRIV (stt);
   GstPadTemplate *templ =
       gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (stt), "sink");
 
+  G_OBJECT_CLASS (gst_vani_stt_parent_class)->constructed (object);
+  g_return_if_fail (templ != NULL);
   priv->sinkpad = gst_pad_new_from_template (templ, "sink");
   gst_pad_set_chain_function (priv->sinkpad,
       GST_DEBUG_FUNCPTR (gst_vani_stt_chain));
@@ -600,6 +610,12 @@ gst_vani_stt_init (GstVaniSTT * stt)
   priv->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_use_fixed_caps (priv->srcpad);
   gst_element_add_pad (GST_ELEMENT (stt), priv->srcpad);
+}
+
+static void
+gst_vani_stt_init (GstVaniSTT * stt)
+{
+  GstVaniSTTPrivate *priv = PRIV (stt);
 
   priv->pre_speech_ms = DEFAULT_PRE_SPEECH_MS;
   priv->language = g_strdup (DEFAULT_LANGUAGE);
@@ -617,6 +633,7 @@ gst_vani_stt_class_init (GstVaniSTTClass * klass)
   gobject_class->set_property = gst_vani_stt_set_property;
   gobject_class->get_property = gst_vani_stt_get_property;
   gobject_class->finalize = gst_vani_stt_finalize;
+  gobject_class->constructed = gst_vani_stt_constructed;
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_vani_stt_change_state);
 
   g_object_class_install_property (gobject_class, PROP_PRE_SPEECH_MS,
