@@ -11,10 +11,10 @@ turn there (it is also listed in pauses.txt for the endpointing benchmark).
 Needs espeak-ng and sox. Run: tests/media/make-vad-set.py"""
 
 import os
-import subprocess
 import tempfile
 
-RATE = 16000
+from mediatools import RATE, duration, rms, run, silence, utterance
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "vad")
 
@@ -48,40 +48,6 @@ SET = [
       ("say", "a large pizza"), ("pause", 0.35), ("say", "with extra cheese."),
       ("gap", 2.0), ("say", "That is all."), ("gap", 1.0)]),
 ]
-
-
-def run(*args):
-    return subprocess.run(args, check=True, capture_output=True, text=True)
-
-
-def rms(path):
-    out = run("sox", path, "-n", "stat").stderr
-    for line in out.splitlines():
-        if line.startswith("RMS     amplitude"):
-            return float(line.split()[-1])
-    raise RuntimeError("no RMS for " + path)
-
-
-def duration(path):
-    return float(run("soxi", "-D", path).stdout)
-
-
-def utterance(tmp, voice, speed, text, n):
-    raw = os.path.join(tmp, "raw%d.wav" % n)
-    out = os.path.join(tmp, "utt%d.wav" % n)
-    run("espeak-ng", "-v", voice, "-s", str(speed), "-w", raw, text)
-    # trim espeak's own leading and trailing silence
-    run("sox", raw, "-r", str(RATE), "-c", "1", "-b", "16", out,
-        "silence", "1", "0.005", "0.3%", "reverse", "silence", "1", "0.005",
-        "0.3%", "reverse", "gain", "-n", "-3")
-    return out
-
-
-def silence(tmp, seconds, n):
-    out = os.path.join(tmp, "gap%d.wav" % n)
-    run("sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", out, "trim", "0",
-        "%.3f" % seconds)
-    return out
 
 
 def build(tmp, name, voice, speed, noise, snr, layout):

@@ -514,20 +514,33 @@ gst_vani_stt_change_state (GstElement * element, GstStateChange transition)
   GstVaniSTTPrivate *priv = PRIV (stt);
   GstStateChangeReturn ret;
 
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    gst_segment_init (&priv->segment, GST_FORMAT_TIME);
-    priv->have_info = FALSE;
-    priv->vad_seen = FALSE;
-    priv->last_end = GST_CLOCK_TIME_NONE;
-    if (klass->start && !klass->start (stt))
-      return GST_STATE_CHANGE_FAILURE;
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      /* a missing model or grammar fails here, naming the file */
+      if (klass->start && !klass->start (stt))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      gst_segment_init (&priv->segment, GST_FORMAT_TIME);
+      priv->have_info = FALSE;
+      priv->vad_seen = FALSE;
+      priv->last_end = GST_CLOCK_TIME_NONE;
+      break;
+    default:
+      break;
   }
   ret = GST_ELEMENT_CLASS (gst_vani_stt_parent_class)->change_state (element,
       transition);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    drop_pending (stt);
-    if (klass->stop)
-      klass->stop (stt);
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      drop_pending (stt);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      if (klass->stop)
+        klass->stop (stt);
+      break;
+    default:
+      break;
   }
   return ret;
 }

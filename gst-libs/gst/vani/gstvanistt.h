@@ -16,9 +16,9 @@ G_DECLARE_DERIVABLE_TYPE (GstVaniSTT, gst_vani_stt, GST_VANI, STT, GstElement)
 /**
  * GstVaniSTTClass:
  * @parent_class: the parent class
- * @start: open the engine (READY→PAUSED); return %FALSE after posting an
- *   error to fail the state change. Optional.
- * @stop: close the engine (PAUSED→READY). Optional.
+ * @start: open the engine (NULL→READY); return %FALSE after posting an
+ *   error that names the missing file or setting. Optional.
+ * @stop: close the engine (READY→NULL). Optional.
  * @set_format: the audio format is known (or changed). Optional.
  * @begin_utterance: speech started; audio of this utterance follows,
  *   starting with the pre-speech padding. Optional.
