@@ -582,3 +582,32 @@ gst_vani_http_settings_new_post (GstObject * element,
     gst_structure_free (headers);
   return msg;
 }
+
+/* @text with the element's API key replaced by "***". */
+gchar *
+gst_vani_http_settings_redact (GstObject * element,
+    GstVaniHttpSettings * settings, const gchar * text)
+{
+  gchar *key, *safe;
+
+  GST_OBJECT_LOCK (element);
+  key = g_strdup (settings->api_key);
+  GST_OBJECT_UNLOCK (element);
+  safe = gst_vani_http_redact (text, key);
+  g_free (key);
+  return safe;
+}
+
+/* For elements whose requests are short (one transcription, one sentence):
+ * request-timeout bounds every socket operation of the session. */
+void
+gst_vani_http_settings_apply_timeout (GstObject * element,
+    GstVaniHttpSettings * settings, GstVaniHttp * http)
+{
+  guint timeout;
+
+  GST_OBJECT_LOCK (element);
+  timeout = settings->request_timeout;
+  GST_OBJECT_UNLOCK (element);
+  g_object_set (gst_vani_http_get_session (http), "timeout", timeout, NULL);
+}

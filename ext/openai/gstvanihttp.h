@@ -78,6 +78,10 @@ gboolean gst_vani_http_settings_get (GstVaniHttpSettings * settings,
     guint first_prop_id, guint prop_id, GValue * value);
 SoupMessage *gst_vani_http_settings_new_post (GstObject * element,
     GstVaniHttpSettings * settings, const gchar * endpoint, GError ** error);
+gchar *gst_vani_http_settings_redact (GstObject * element,
+    GstVaniHttpSettings * settings, const gchar * text);
+void gst_vani_http_settings_apply_timeout (GstObject * element,
+    GstVaniHttpSettings * settings, GstVaniHttp * http);
 
 G_END_DECLS
 

@@ -399,18 +399,14 @@ push_text (Turn * turn, const gchar * text, gsize len)
 static void
 post_warning (GstVaniLLM * self, const gchar * what, const gchar * detail)
 {
-  gchar *key, *safe;
+  gchar *safe = gst_vani_http_settings_redact (GST_OBJECT (self),
+      &self->http_settings, detail);
 
-  GST_OBJECT_LOCK (self);
-  key = g_strdup (self->http_settings.api_key);
-  GST_OBJECT_UNLOCK (self);
-  safe = gst_vani_http_redact (detail, key);
   GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s: %s", what, safe),
       ("the turn ended; the next one will be tried normally"));
   gst_element_post_message (GST_ELEMENT (self),
       gst_vani_bus_message_new_error (GST_OBJECT (self), "llm", safe, FALSE));
   g_free (safe);
-  g_free (key);
 }
 
 /* ------------------------------------------------------------------------ */

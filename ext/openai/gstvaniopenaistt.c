@@ -180,15 +180,11 @@ on_transcribed (GObject * source, GAsyncResult * res, gpointer user_data)
     text = parse_transcript (body, &error);
   }
   if (error) {
-    gchar *key, *safe;
+    gchar *safe = gst_vani_http_settings_redact (GST_OBJECT (self),
+        &self->http_settings, error->message);
 
-    GST_OBJECT_LOCK (self);
-    key = g_strdup (self->http_settings.api_key);
-    GST_OBJECT_UNLOCK (self);
-    safe = gst_vani_http_redact (error->message, key);
     g_free (error->message);
     error->message = safe;
-    g_free (key);
   }
   gst_vani_stt_finish_utterance (GST_VANI_STT (self), req->utterance, text,
       error);
@@ -278,6 +274,8 @@ gst_vani_openai_stt_start (GstVaniSTT * stt)
   GstVaniOpenAISTT *self = GST_VANI_OPENAI_STT (stt);
 
   self->http = gst_vani_http_new ("vaniopenaistt-http");
+  gst_vani_http_settings_apply_timeout (GST_OBJECT (self),
+      &self->http_settings, self->http);
   self->audio = g_byte_array_new ();
   return TRUE;
 }

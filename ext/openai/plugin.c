@@ -10,6 +10,7 @@
 
 #include "gstvanillm.h"
 #include "gstvaniopenaistt.h"
+#include "gstvaniopenaitts.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -19,6 +20,7 @@ plugin_init (GstPlugin * plugin)
   gst_vani_init ();
   ret |= GST_ELEMENT_REGISTER (vanillm, plugin);
   ret |= GST_ELEMENT_REGISTER (vaniopenaistt, plugin);
+  ret |= GST_ELEMENT_REGISTER (vaniopenaitts, plugin);
   return ret;
 }
 

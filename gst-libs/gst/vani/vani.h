@@ -14,6 +14,8 @@
 #include <gst/vani/gstvanillmstream.h>
 #include <gst/vani/gstvanitool.h>
 #include <gst/vani/gstvanistt.h>
+#include <gst/vani/gstvanisentence.h>
+#include <gst/vani/gstvanitts.h>
 
 G_BEGIN_DECLS
 
