@@ -47,13 +47,14 @@ G_DEFINE_BOXED_TYPE (GstVaniSentenceSplitter, gst_vani_sentence_splitter,
     gst_vani_sentence_splitter_copy, gst_vani_sentence_splitter_free);
 
 /* Lowercase, without the final dot. "No" is only an abbreviation before a
- * number (see is_abbreviation). */
+ * number (see is_abbreviation). "etc", "a.m" and "p.m" are left out: before
+ * a capital letter they usually end the sentence. */
 static const gchar *const abbreviations[] = {
   "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "e.g", "i.e",
   "cf", "approx", "inc", "ltd", "co", "corp", "dept", "est", "mt", "ft",
   "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
   "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat",
-  "sun", "a.m", "p.m", "u.s", "u.k", "fig", "vol", "ca", "z.b", "bzw", "usw",
+  "sun", "u.s", "u.k", "fig", "vol", "ca", "z.b", "bzw", "usw",
   "nr", "mme", "mlle", "sra", "srta", "dra", "av", "hr", "hrs", "min",
   NULL
 };
@@ -270,8 +271,8 @@ western_run_ends_sentence (const GString * s, gsize pos, gsize run_end)
     ellipsis |= c == 0x2026;
     dots += c == '.';
   }
-  if (after >= s->len)
-    return -1;
+  if (after >= s->len || char_at (s, after) == (gunichar) - 2)
+    return -1;                  /* a closing quote may still be coming */
   if (!g_unichar_isspace (char_at (s, after)))
     return FALSE;               /* "3.14", "example.com", "?!)" inside */
   while (after < s->len && g_unichar_isspace (char_at (s, after)))
@@ -334,7 +335,7 @@ find_boundary (GstVaniSentenceSplitter * splitter, gsize * end, gsize * skip)
     }
     if (is_immediate_end (c)) {
       run_end = skip_closers (s, pos + char_len (s, pos));
-      if (run_end >= s->len)
+      if (run_end >= s->len || char_at (s, run_end) == (gunichar) - 2)
         break;                  /* a closing bracket may follow */
       *end = run_end;
       *skip = 0;
