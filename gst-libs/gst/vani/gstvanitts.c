@@ -475,6 +475,7 @@ ensure_caps_and_segment (GstVaniTTS * tts)
   }
 }
 
+/* Takes @chunk. */
 static GstFlowReturn
 push_chunk (GstVaniTTS * tts, GBytes * chunk)
 {
@@ -485,6 +486,7 @@ push_chunk (GstVaniTTS * tts, GBytes * chunk)
 
   ensure_caps_and_segment (tts);
   buffer = gst_buffer_new_wrapped_bytes (chunk);
+  g_bytes_unref (chunk);        /* the buffer holds its own reference */
   now = running_time_now (tts);
   if (!GST_CLOCK_TIME_IS_VALID (priv->next_pts) ||
       (GST_CLOCK_TIME_IS_VALID (now) && priv->next_pts < now)) {

@@ -4,6 +4,7 @@
 #include "ttsrecorder.h"
 
 #include <string.h>
+#include <gst/check/gstcheck.h>
 #include <gst/vani/vani.h>
 
 #define WAIT_SECONDS 60
@@ -250,4 +251,38 @@ tts_recorder_count_gaps (TtsRecorder * r)
   gaps = r->gaps;
   g_mutex_unlock (&r->lock);
   return gaps;
+}
+
+/* A reply between llm-response-start and -end, streamed as tokens of
+ * @token_len bytes (0: in one buffer). */
+void
+tts_test_push_reply (GstHarness * h, guint64 id, const gchar * text,
+    gsize token_len)
+{
+  gsize len = strlen (text), i;
+
+  if (token_len == 0)
+    token_len = MAX (len, 1);
+  fail_unless (gst_harness_push_event (h,
+          gst_vani_event_new_llm_response_start (id)));
+  for (i = 0; i < len; i += token_len) {
+    gsize n = MIN (token_len, len - i);
+
+    fail_unless_equals_int (gst_harness_push (h,
+            gst_buffer_new_memdup (text + i, n)), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h,
+          gst_vani_event_new_llm_response_end (id)));
+}
+
+/* A flush from upstream, then the new segment FLUSH_STOP calls for. */
+void
+tts_test_flush (GstHarness * h)
+{
+  GstSegment segment;
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (FALSE)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
 }

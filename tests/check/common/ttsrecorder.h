@@ -25,6 +25,10 @@ GstClockTime tts_recorder_first_pts_after (TtsRecorder * r,
     const gchar * entry, gboolean * discont);
 guint tts_recorder_count_gaps (TtsRecorder * r);
 
+void tts_test_push_reply (GstHarness * h, guint64 id, const gchar * text,
+    gsize token_len);
+void tts_test_flush (GstHarness * h);
+
 G_END_DECLS
 
 #endif

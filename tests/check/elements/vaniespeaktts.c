@@ -43,18 +43,6 @@ stop (void)
   gst_harness_teardown (h);
 }
 
-static void
-push_reply (guint64 id, const gchar * text)
-{
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_llm_response_start (id)));
-  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (text,
-              strlen (text))), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_llm_response_end (id)));
-  fail_unless (tts_recorder_wait (rec, "llm-response-end"));
-}
-
 static gint
 output_rate (void)
 {
@@ -71,7 +59,8 @@ GST_START_TEST (test_reply_is_spoken)
   gint rate;
 
   start (NULL);
-  push_reply (1, SHORT " " LONG);
+  tts_test_push_reply (h, 1, SHORT " " LONG, 0);
+  fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   dump = tts_recorder_dump (rec);
   fail_unless_equals_string (dump, "llm-response-start | tts-started | "
       "tts-text:" SHORT " | audio | tts-text:" LONG " | audio | tts-stopped | "
@@ -102,7 +91,8 @@ samples_at_rate (gint wpm)
   guint64 samples;
 
   start (props);
-  push_reply (1, LONG);
+  tts_test_push_reply (h, 1, LONG, 0);
+  fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   samples = tts_recorder_samples_after (rec, "tts-text:" LONG);
   stop ();
   g_free (props);
@@ -127,7 +117,8 @@ GST_START_TEST (test_audio_comes_in_pieces)
   gint rate;
 
   start (NULL);
-  push_reply (1, LONG);
+  tts_test_push_reply (h, 1, LONG, 0);
+  fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   rate = output_rate ();
   first = gst_harness_pull (h);
   fail_unless (first != NULL);
@@ -142,7 +133,6 @@ GST_END_TEST;
 
 GST_START_TEST (test_flush_mid_sentence)
 {
-  GstSegment segment;
   gchar *dump;
   guint i;
   GString *text = g_string_new (NULL);
@@ -155,13 +145,11 @@ GST_START_TEST (test_flush_mid_sentence)
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (text->str, text->len)), GST_FLOW_OK);
   fail_unless (tts_recorder_wait (rec, "audio"));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (FALSE)));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  tts_test_flush (h);
   tts_recorder_clear (rec);
 
-  push_reply (2, SHORT);
+  tts_test_push_reply (h, 2, SHORT, 0);
+  fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   dump = tts_recorder_dump (rec);
   fail_unless_equals_string (dump, "llm-response-start | tts-started | "
       "tts-text:" SHORT " | audio | tts-stopped | llm-response-end");

@@ -51,27 +51,6 @@ teardown (void)
   vani_fake_server_free (server);
 }
 
-/* FLUSH_STOP clears the segment upstream */
-static void
-push_segment (void)
-{
-  GstSegment segment;
-
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
-}
-
-static void
-push_reply (guint64 id, const gchar * text)
-{
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_llm_response_start (id)));
-  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (text,
-              strlen (text))), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_llm_response_end (id)));
-}
-
 static guint64
 samples_for (const gchar * text)
 {
@@ -119,7 +98,7 @@ GST_START_TEST (test_request_and_streamed_pcm)
   vani_fake_server_queue_reply (server, SPEECH, reply);
   g_object_set (h->element, "instructions", "Speak warmly.", NULL);
 
-  push_reply (1, "Your table is booked. See you soon!");
+  tts_test_push_reply (h, 1, "Your table is booked. See you soon!", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | "
       "tts-text:Your table is booked. | audio | tts-text:See you soon! | "
@@ -159,7 +138,7 @@ GST_START_TEST (test_http_error_skips_sentence)
   vani_fake_server_queue_reply (server, SPEECH,
       vani_fake_reply_new_json (500, "{\"error\": {\"message\": \"voice "
           "overloaded for " KEY "\", \"type\": \"server_error\"}}"));
-  push_reply (1, "First one. Second one.");
+  tts_test_push_reply (h, 1, "First one. Second one.", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:First one. | "
       "tts-text:Second one. | audio | tts-stopped | llm-response-end");
@@ -186,7 +165,7 @@ GST_START_TEST (test_html_error_page)
   vani_fake_server_queue_reply (server, SPEECH, vani_fake_reply_new (503,
           "text/html", page));
   g_bytes_unref (page);
-  push_reply (1, "Hello.");
+  tts_test_push_reply (h, 1, "Hello.", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   warning = warning_text ();
   fail_unless (warning != NULL);
@@ -195,7 +174,7 @@ GST_START_TEST (test_html_error_page)
 
   /* the next reply works */
   tts_recorder_clear (rec);
-  push_reply (2, "Hello again.");
+  tts_test_push_reply (h, 2, "Hello again.", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   fail_unless_equals_uint64 (tts_recorder_samples_after (rec,
           "tts-text:Hello again."), samples_for ("Hello again."));
@@ -212,17 +191,15 @@ GST_START_TEST (test_flush_closes_connection)
   vani_fake_reply_set_chunk_size (slow, 4800);
   vani_fake_reply_set_chunk_delay_ms (slow, 100);
   vani_fake_server_queue_reply (server, SPEECH, slow);
-  push_reply (1, "A very long answer.");
+  tts_test_push_reply (h, 1, "A very long answer.", 0);
   fail_unless (tts_recorder_wait (rec, "audio"));
 
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (FALSE)));
-  push_segment ();
+  tts_test_flush (h);
   /* the server sees the client leave */
   fail_unless (vani_fake_server_wait_closed (server, 1, WAIT_MS));
 
   tts_recorder_clear (rec);
-  push_reply (2, "Short.");
+  tts_test_push_reply (h, 2, "Short.", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:Short. | audio | "
       "tts-stopped | llm-response-end");
@@ -240,14 +217,12 @@ GST_START_TEST (test_flush_before_headers)
 
   vani_fake_reply_set_headers_delay_ms (late, 3000);
   vani_fake_server_queue_reply (server, SPEECH, late);
-  push_reply (1, "Waiting.");
+  tts_test_push_reply (h, 1, "Waiting.", 0);
   fail_unless (vani_fake_server_wait_requests (server, SPEECH, 1, WAIT_MS));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (FALSE)));
-  push_segment ();
+  tts_test_flush (h);
 
   tts_recorder_clear (rec);
-  push_reply (2, "Done.");
+  tts_test_push_reply (h, 2, "Done.", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:Done. | audio | "
       "tts-stopped | llm-response-end");

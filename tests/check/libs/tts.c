@@ -148,39 +148,11 @@ teardown (void)
   g_ptr_array_unref (synthesized);
 }
 
-/* FLUSH_STOP clears the segment upstream */
-static void
-push_segment (void)
-{
-  GstSegment segment;
-
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
-}
-
 static void
 push_text (const gchar * text)
 {
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (text, strlen (text))), GST_FLOW_OK);
-}
-
-/* A reply streamed as tokens of @token_len bytes. */
-static void
-push_reply (guint64 id, const gchar * text, gsize token_len)
-{
-  gsize len = strlen (text), i;
-
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_llm_response_start (id)));
-  for (i = 0; i < len; i += token_len) {
-    gsize n = MIN (token_len, len - i);
-
-    fail_unless_equals_int (gst_harness_push (h,
-            gst_buffer_new_memdup (text + i, n)), GST_FLOW_OK);
-  }
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_llm_response_end (id)));
 }
 
 static void
@@ -229,7 +201,7 @@ find_message (GstMessageType type, GstVaniBusMessageType vani_type)
 
 GST_START_TEST (test_streamed_reply_order)
 {
-  push_reply (1, "Hello there. How are you today? Fine", 3);
+  tts_test_push_reply (h, 1, "Hello there. How are you today? Fine", 3);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:Hello there. | "
       "audio | tts-text:How are you today? | audio | tts-text:Fine | audio | "
@@ -270,7 +242,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_reply_without_text)
 {
-  push_reply (1, "", 1);
+  tts_test_push_reply (h, 1, "", 1);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | llm-response-end");
   /* in the test body: GST_END_TEST waits for every task to stop */
@@ -285,7 +257,7 @@ GST_START_TEST (test_markdown_and_emoji_not_spoken)
   gchar *spoken = gst_vani_text_filter (said,
       GST_VANI_TEXT_FILTER_MARKDOWN | GST_VANI_TEXT_FILTER_EMOJI);
 
-  push_reply (1, said, 4);
+  tts_test_push_reply (h, 1, said, 4);
   fail_unless (tts_recorder_wait (rec, "tts-stopped"));
   /* the context gets what was written; the engine what is read aloud */
   fail_unless (strstr (spoken, "*") == NULL);
@@ -304,7 +276,7 @@ GST_END_TEST;
 GST_START_TEST (test_word_streaming_without_aggregation)
 {
   g_object_set (h->element, "aggregate-sentences", FALSE, NULL);
-  push_reply (1, "Hi there", 3);
+  tts_test_push_reply (h, 1, "Hi there", 3);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:Hi | audio | "
       "tts-text:the | audio | tts-text:re | audio | tts-stopped | "
@@ -342,13 +314,11 @@ GST_START_TEST (test_flush_mid_sentence)
   push_text ("Please HOLD this line. And this is never said. ");
   fail_unless (tts_recorder_wait (rec, "audio"));
 
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  tts_test_flush (h);
   wait_cancelled (1);
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (FALSE)));
-  push_segment ();
   tts_recorder_clear (rec);
 
-  push_reply (2, "Next reply.", 2);
+  tts_test_push_reply (h, 2, "Next reply.", 2);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:Next reply. | "
       "audio | tts-stopped | llm-response-end");
@@ -373,7 +343,7 @@ GST_START_TEST (test_interruption_mid_sentence)
   tts_recorder_clear (rec);
 
   /* no flush: the next reply still starts clean */
-  push_reply (2, "Yes?", 2);
+  tts_test_push_reply (h, 2, "Yes?", 2);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:Yes? | audio | "
       "tts-stopped | llm-response-end");
@@ -388,7 +358,7 @@ GST_START_TEST (test_failed_sentence_is_skipped)
   GstMessage *msg;
   gchar *service = NULL, *text = NULL;
 
-  push_reply (1, "This will FAIL. Fine.", 5);
+  tts_test_push_reply (h, 1, "This will FAIL. Fine.", 5);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   assert_dump ("llm-response-start | tts-started | tts-text:This will FAIL. | "
       "tts-text:Fine. | audio | tts-stopped | llm-response-end");
@@ -415,12 +385,12 @@ GST_START_TEST (test_live_timestamps_after_gap)
   GstTestClock *clock = GST_TEST_CLOCK (gst_harness_get_testclock (h));
   gboolean discont = FALSE;
 
-  push_reply (1, "One.", 2);
+  tts_test_push_reply (h, 1, "One.", 2);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   tts_recorder_clear (rec);
   /* the second reply comes 5 s later: it starts now, not in the past */
   gst_test_clock_set_time (clock, 5 * GST_SECOND);
-  push_reply (2, "Two.", 2);
+  tts_test_push_reply (h, 2, "Two.", 2);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   fail_unless_equals_uint64 (tts_recorder_first_pts_after (rec, "tts-text:Two.",
           &discont), 5 * GST_SECOND);
@@ -439,7 +409,7 @@ GST_START_TEST (test_metrics)
   GstClockTime value;
   gboolean ttfb = FALSE, usage = FALSE;
 
-  push_reply (1, "Twelve chars", 4);
+  tts_test_push_reply (h, 1, "Twelve chars", 4);
   fail_unless (tts_recorder_wait (rec, "tts-stopped"));
   while ((msg = find_message (GST_MESSAGE_ELEMENT,
               GST_VANI_BUS_MESSAGE_METRICS))) {
