@@ -1495,6 +1495,9 @@ process_items (GstVaniLLM * self)
         item_free (item);
         return;
       case ITEM_CONTEXT:
+        /* passed on, so the assistant aggregator adds to the same context */
+        push_output (self, current_generation (self),
+            gst_vani_event_new_llm_context (item->context), NULL);
         start_turn (self, item->context, FALSE);
         item_free (item);
         return;

@@ -11,6 +11,12 @@
 #ifdef HAVE_VANI_VAD
 #include "gstvanivad.h"
 #endif
+#ifdef HAVE_VANI_USERAGGREGATOR
+#include "gstvaniuseraggregator.h"
+#endif
+#ifdef HAVE_VANI_ASSISTANTAGGREGATOR
+#include "gstvaniassistantaggregator.h"
+#endif
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -20,6 +26,12 @@ plugin_init (GstPlugin * plugin)
   gst_vani_init ();
 #ifdef HAVE_VANI_VAD
   ret &= GST_ELEMENT_REGISTER (vanivad, plugin);
+#endif
+#ifdef HAVE_VANI_USERAGGREGATOR
+  ret &= GST_ELEMENT_REGISTER (vaniuseraggregator, plugin);
+#endif
+#ifdef HAVE_VANI_ASSISTANTAGGREGATOR
+  ret &= GST_ELEMENT_REGISTER (vaniassistantaggregator, plugin);
 #endif
   return ret;
 }

@@ -19,6 +19,8 @@
  * | vani/tool-call | call-id, name, arguments, result, raw-data | vanillm |
  * | vani/error | service, text, fatal | services, when a turn fails |
  * | vani/interruption | — | vaniuseraggregator |
+ * | vani/false-interruption | — | vaniuseraggregator |
+ * | vani/user-idle | — | vaniuseraggregator |
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -39,6 +41,8 @@ static const gchar *const message_names[] = {
   [GST_VANI_BUS_MESSAGE_TOOL_CALL] = "vani/tool-call",
   [GST_VANI_BUS_MESSAGE_ERROR] = "vani/error",
   [GST_VANI_BUS_MESSAGE_INTERRUPTION] = "vani/interruption",
+  [GST_VANI_BUS_MESSAGE_FALSE_INTERRUPTION] = "vani/false-interruption",
+  [GST_VANI_BUS_MESSAGE_USER_IDLE] = "vani/user-idle",
 };
 
 /**
@@ -414,4 +418,28 @@ GstMessage *
 gst_vani_bus_message_new_interruption (GstObject * src)
 {
   return message_new (src, GST_VANI_BUS_MESSAGE_INTERRUPTION, NULL);
+}
+
+/**
+ * gst_vani_bus_message_new_false_interruption:
+ * @src: the user aggregator
+ *
+ * Returns: (transfer full): a new element message
+ */
+GstMessage *
+gst_vani_bus_message_new_false_interruption (GstObject * src)
+{
+  return message_new (src, GST_VANI_BUS_MESSAGE_FALSE_INTERRUPTION, NULL);
+}
+
+/**
+ * gst_vani_bus_message_new_user_idle:
+ * @src: the user aggregator
+ *
+ * Returns: (transfer full): a new element message
+ */
+GstMessage *
+gst_vani_bus_message_new_user_idle (GstObject * src)
+{
+  return message_new (src, GST_VANI_BUS_MESSAGE_USER_IDLE, NULL);
 }

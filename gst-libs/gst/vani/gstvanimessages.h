@@ -20,6 +20,10 @@ G_BEGIN_DECLS
  * @GST_VANI_BUS_MESSAGE_TOOL_CALL: a tool call and its result
  * @GST_VANI_BUS_MESSAGE_ERROR: a service error that ended a turn
  * @GST_VANI_BUS_MESSAGE_INTERRUPTION: the user barged in
+ * @GST_VANI_BUS_MESSAGE_FALSE_INTERRUPTION: an interruption brought no words
+ *   (a cough, a noise); the application or flow decides what to do
+ * @GST_VANI_BUS_MESSAGE_USER_IDLE: the user has been silent for
+ *   user-idle-timeout while the bot was not speaking
  *
  * The element messages gst-rustvani posts on the bus, as told by
  * gst_vani_bus_message_get_message_type(). (They are "bus messages" because
@@ -36,6 +40,8 @@ typedef enum {
   GST_VANI_BUS_MESSAGE_TOOL_CALL,
   GST_VANI_BUS_MESSAGE_ERROR,
   GST_VANI_BUS_MESSAGE_INTERRUPTION,
+  GST_VANI_BUS_MESSAGE_FALSE_INTERRUPTION,
+  GST_VANI_BUS_MESSAGE_USER_IDLE,
 } GstVaniBusMessageType;
 
 /**
@@ -110,6 +116,12 @@ gboolean gst_vani_bus_message_parse_error (GstMessage * message,
 
 GST_VANI_API
 GstMessage *gst_vani_bus_message_new_interruption (GstObject * src);
+
+GST_VANI_API
+GstMessage *gst_vani_bus_message_new_false_interruption (GstObject * src);
+
+GST_VANI_API
+GstMessage *gst_vani_bus_message_new_user_idle (GstObject * src);
 
 G_END_DECLS
 

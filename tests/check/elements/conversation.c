@@ -1,0 +1,228 @@
+/* gst-rustvani
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A whole conversation against the fake server: user aggregator → vanillm →
+ * vaniopenaitts → assistant aggregator, on the system clock. Turns, the
+ * history in the next request, what the bot said in the context, and
+ * barge-in.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/vani/vani.h>
+
+#include "vanifakeserver.h"
+
+#define CHAT VANI_FAKE_CHAT
+#define WAIT_MS 30000
+#define SYSTEM "You are a receptionist."
+
+static VaniFakeServer *server;
+static GstHarness *h;
+static GstBus *bus;
+
+static void
+start (const gchar * const *answers)
+{
+  GstElement *llm, *tts;
+
+  server = vani_fake_server_new (NULL);
+  fail_unless (server != NULL);
+  vani_fake_server_set_answers (server, answers);
+  h = gst_harness_new_parse ("vaniuseraggregator name=user "
+      "system-prompt=\"" SYSTEM "\" ! vanillm name=llm ! "
+      "vaniopenaitts name=tts ! vaniassistantaggregator name=bot");
+  gst_harness_use_systemclock (h);
+  llm = gst_harness_find_element (h, "vanillm");
+  tts = gst_harness_find_element (h, "vaniopenaitts");
+  g_object_set (llm, "base-url", vani_fake_server_get_base_url (server),
+      "api-key", "sk-test", NULL);
+  g_object_set (tts, "base-url", vani_fake_server_get_base_url (server),
+      "api-key", "sk-test", NULL);
+  gst_object_unref (llm);
+  gst_object_unref (tts);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, "text/x-raw,format=utf8");
+}
+
+static void
+stop (void)
+{
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  vani_fake_server_free (server);
+}
+
+static GstVaniContext *
+get_context (void)
+{
+  GstElement *user = gst_harness_find_element (h, "vaniuseraggregator");
+  GstVaniContext *context = NULL;
+
+  g_object_get (user, "context", &context, NULL);
+  gst_object_unref (user);
+  return context;
+}
+
+static void
+user_says (const gchar * text)
+{
+  fail_unless (gst_harness_push_event (h,
+          gst_vani_event_new_user_started_speaking (0, 0)));
+  if (text)
+    fail_unless_equals_int (gst_harness_push (h,
+            gst_buffer_new_memdup (text, strlen (text))), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h,
+          gst_vani_event_new_user_stopped_speaking (0, 0)));
+}
+
+/* Waits for the next vani bus message of @type. */
+static gboolean
+wait_message (GstVaniBusMessageType type)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < deadline) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_ELEMENT);
+    gboolean found = msg && gst_vani_bus_message_get_message_type (msg) ==
+        type;
+
+    if (msg)
+      gst_message_unref (msg);
+    if (found)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static const gchar *
+content_of (GstVaniContext * context, guint i)
+{
+  GstVaniMessage *m = gst_vani_context_get_message (context, i);
+  const gchar *content = gst_vani_message_get_content (m);
+
+  gst_vani_message_unref (m);   /* the context keeps its own reference */
+  return content;
+}
+
+/* The "content" of every message the LLM was sent in chat request @index. */
+static gchar *
+request_contents (guint index)
+{
+  VaniFakeRequest *req;
+  JsonArray *messages;
+  GString *out = g_string_new (NULL);
+  guint i;
+
+  fail_unless (vani_fake_server_wait_requests (server, CHAT, index + 1,
+          WAIT_MS));
+  req = vani_fake_server_get_request (server, CHAT, index);
+  messages = json_object_get_array_member (json_node_get_object
+      (vani_fake_request_get_json (req)), "messages");
+  for (i = 0; i < json_array_get_length (messages); i++) {
+    JsonObject *m = json_array_get_object_element (messages, i);
+
+    g_string_append_printf (out, "%s%s: %s", i ? " | " : "",
+        json_object_get_string_member (m, "role"),
+        json_object_get_string_member (m, "content"));
+  }
+  return g_string_free (out, FALSE);
+}
+
+GST_START_TEST (test_two_turns)
+{
+  const gchar *answers[] = { "We open at nine.", "You are welcome!", NULL };
+  GstVaniContext *context;
+  gchar *sent;
+
+  start (answers);
+  user_says ("What time do you open?");
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+
+  context = get_context ();
+  fail_unless_equals_int (gst_vani_context_get_n_messages (context), 3);
+  fail_unless_equals_string (content_of (context, 1),
+      "What time do you open?");
+  fail_unless_equals_string (content_of (context, 2), "We open at nine.");
+
+  user_says ("Thanks.");
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  sent = request_contents (1);
+  fail_unless_equals_string (sent, "system: " SYSTEM " | user: What time do "
+      "you open? | assistant: We open at nine. | user: Thanks.");
+  g_free (sent);
+  fail_unless_equals_int (gst_vani_context_get_n_messages (context), 5);
+  fail_unless_equals_string (content_of (context, 4), "You are welcome!");
+  g_object_unref (context);
+  stop ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_barge_in)
+{
+  const gchar *answers[] = { "First we check the date. Then we look at the "
+        "tables. Then we pick a time. And then we confirm it all by e-mail.",
+    "Sure, stopping.", NULL
+  };
+  GstVaniContext *context;
+  const gchar *said;
+  gchar *sent;
+
+  start (answers);
+  user_says ("Book a table.");
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+
+  /* the user speaks over the bot: interruption, flush, truncated answer */
+  fail_unless (gst_harness_push_event (h,
+          gst_vani_event_new_user_started_speaking (0, 0)));
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_INTERRUPTION));
+  /* the flush silenced the bot at once */
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  context = get_context ();
+  fail_unless_equals_int (gst_vani_context_get_n_messages (context), 3);
+  said = content_of (context, 2);
+  fail_unless (g_str_has_prefix (said, "First we check the date."), "%s",
+      said);
+  fail_unless (strstr (said, "by e-mail") == NULL, "all was kept: %s", said);
+
+  /* the user's new turn is answered, with the truncated history */
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup ("Stop.", 5)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h,
+          gst_vani_event_new_user_stopped_speaking (0, 0)));
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  sent = request_contents (1);
+  fail_unless (g_str_has_suffix (sent, "| user: Stop."), "%s", sent);
+  fail_unless (strstr (sent, "by e-mail") == NULL, "%s", sent);
+  g_free (sent);
+  fail_unless_equals_string (content_of (context,
+          gst_vani_context_get_n_messages (context) - 1), "Sure, stopping.");
+  g_object_unref (context);
+  stop ();
+}
+
+GST_END_TEST;
+
+static Suite *
+conversation_suite (void)
+{
+  Suite *s = suite_create ("conversation");
+  TCase *tc = tcase_create ("general");
+
+  tcase_add_test (tc, test_two_turns);
+  tcase_add_test (tc, test_barge_in);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+GST_CHECK_MAIN (conversation);
