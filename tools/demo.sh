@@ -1,13 +1,14 @@
 #!/bin/sh
-# The main job: builds gst-rustvani and runs a conversation with vanillm.
+# The main job: builds gst-rustvani and runs a spoken conversation offline:
+# questions said by espeak-ng → vaniagent (pocketsphinx, vanillm, espeak-ng)
+# → answer.wav, printing both sides and each turn's latency.
 # The LLM is the server in OPENAI_BASE_URL / OPENAI_API_KEY when they are set;
 # otherwise the project's scripted OpenAI-compatible server.
-# Usage: tools/demo.sh [QUESTIONS_FILE]
+# Usage: tools/demo.sh [--live] [--text [QUESTIONS_FILE]]
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
-questions=${1:-"$top/tools/demo-questions.txt"}
 server_pid=""
 
 cleanup() {
@@ -33,5 +34,11 @@ else
   echo "Using the LLM at ${OPENAI_BASE_URL:-https://api.openai.com/v1}"
 fi
 
-meson devenv -C "$build" -w "$top" /usr/bin/python3 "$top/examples/chat.py" \
-  --model "${VANI_MODEL:-gpt-4.1-mini}" "$questions"
+model="${VANI_MODEL:-gpt-4.1-mini}"
+if [ "${1:-}" = "--text" ]; then
+  meson devenv -C "$build" -w "$top" /usr/bin/python3 "$top/examples/chat.py" \
+    --model "$model" "${2:-$top/tools/demo-questions.txt}"
+else
+  meson devenv -C "$build" -w "$PWD" /usr/bin/python3 "$top/examples/voice.py" \
+    --model "$model" "$@"
+fi

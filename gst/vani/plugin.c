@@ -17,6 +17,9 @@
 #ifdef HAVE_VANI_ASSISTANTAGGREGATOR
 #include "gstvaniassistantaggregator.h"
 #endif
+#ifdef HAVE_VANI_AGENT
+#include "gstvaniagent.h"
+#endif
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -32,6 +35,9 @@ plugin_init (GstPlugin * plugin)
 #endif
 #ifdef HAVE_VANI_ASSISTANTAGGREGATOR
   ret &= GST_ELEMENT_REGISTER (vaniassistantaggregator, plugin);
+#endif
+#ifdef HAVE_VANI_AGENT
+  ret &= GST_ELEMENT_REGISTER (vaniagent, plugin);
 #endif
   return ret;
 }
