@@ -314,7 +314,8 @@ make_head (GstVaniAgent * self)
   gst_element_link_many (queue, convert, resample, filter, self->vad, NULL);
   target = gst_element_get_static_pad (queue, "sink");
   self->sinkpad = gst_ghost_pad_new_from_template ("sink", target,
-      gst_static_pad_template_get (&sink_template));
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "sink"));
   gst_object_unref (target);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 }
@@ -339,7 +340,8 @@ gst_vani_agent_init (GstVaniAgent * self)
   self->bot = make ("vaniassistantaggregator", "bot");
   gst_bin_add_many (GST_BIN (self), self->user, self->bot, NULL);
   self->srcpad = gst_ghost_pad_new_no_target_from_template ("src",
-      gst_static_pad_template_get (&src_template));
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+          "src"));
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 }
 
