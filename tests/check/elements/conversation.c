@@ -213,6 +213,59 @@ GST_START_TEST (test_barge_in)
 
 GST_END_TEST;
 
+static void
+answer_opening_hours (GstElement * llm, const gchar * name, const gchar * args,
+    const gchar * call_id, GstPromise * promise, gpointer user_data)
+{
+  guint *calls = user_data;
+
+  g_atomic_int_inc (calls);
+  fail_unless_equals_string (name, "opening_hours");
+  gst_promise_reply (promise,
+      gst_vani_tool_reply_new ("{\"opens\": \"09:00\"}", NULL));
+}
+
+/* A tool call in a voice turn, answered by a signal handler: the call and
+ * its result go into the context before the spoken answer. */
+GST_START_TEST (test_tool_call_in_voice_turn)
+{
+  const gchar *answers[] = { "We open at nine.", NULL };
+  const gchar *ids[] = { "call_1" }, *names[] = { "opening_hours" };
+  const gchar *arguments[] = { "{\"day\": \"monday\"}" };
+  GstElement *llm;
+  GstVaniContext *context;
+  GstVaniMessage *m;
+  guint calls = 0;
+
+  start (answers);
+  vani_fake_server_queue_reply (server, CHAT,
+      vani_fake_reply_new_tool_calls_stream (1, ids, names, arguments));
+  llm = gst_harness_find_element (h, "vanillm");
+  g_signal_connect (llm, "tool-call", G_CALLBACK (answer_opening_hours),
+      &calls);
+  user_says ("When do you open on Monday?");
+  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  fail_unless_equals_int (g_atomic_int_get (&calls), 1);
+
+  /* system, user, assistant tool call, tool result, spoken answer */
+  context = get_context ();
+  fail_unless_equals_int (gst_vani_context_get_n_messages (context), 5);
+  m = gst_vani_context_get_message (context, 2);
+  fail_unless_equals_int (gst_vani_message_get_n_tool_calls (m), 1);
+  gst_vani_message_unref (m);
+  m = gst_vani_context_get_message (context, 3);
+  fail_unless_equals_string (gst_vani_message_get_tool_call_id (m), "call_1");
+  fail_unless_equals_string (gst_vani_message_get_content (m),
+      "{\"opens\": \"09:00\"}");
+  gst_vani_message_unref (m);
+  fail_unless_equals_string (content_of (context, 4), "We open at nine.");
+  g_object_unref (context);
+  gst_object_unref (llm);
+  stop ();
+}
+
+GST_END_TEST;
+
 static Suite *
 conversation_suite (void)
 {
@@ -221,6 +274,7 @@ conversation_suite (void)
 
   tcase_add_test (tc, test_two_turns);
   tcase_add_test (tc, test_barge_in);
+  tcase_add_test (tc, test_tool_call_in_voice_turn);
   suite_add_tcase (s, tc);
   return s;
 }
