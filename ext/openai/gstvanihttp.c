@@ -194,6 +194,11 @@ gst_vani_http_new_post (const gchar * base_url, const gchar * endpoint,
   }
 
   msg = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
+  /* libsoup opens a new connection for every POST unless told it may be
+   * resent: that would cost a TCP (and TLS) handshake per turn. These
+   * requests change nothing on the server, and libsoup resends only when a
+   * reused connection turned out to be closed before any reply. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   if (api_key && *api_key) {
     gchar *auth = g_strdup_printf ("Bearer %s", api_key);
 
@@ -452,6 +457,105 @@ GBytes *
 gst_vani_http_read_all_finish (GAsyncResult * result, GError ** error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Closing reply bodies                                                     */
+
+#define DRAIN_MAX_BYTES 4096
+#define DRAIN_TIMEOUT_MS 2000
+
+typedef struct
+{
+  GInputStream *stream;
+  SoupMessage *msg;
+  GCancellable *cancellable;
+  GSource *timeout;
+  gsize drained;
+} BodyCloser;
+
+static void
+body_closed (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  BodyCloser *closer = user_data;
+
+  g_input_stream_close_finish (G_INPUT_STREAM (source), res, NULL);
+  /* the body stream uses its message until it is closed */
+  g_object_unref (closer->stream);
+  g_clear_object (&closer->msg);
+  g_clear_object (&closer->cancellable);
+  g_free (closer);
+}
+
+static void
+body_closer_close (BodyCloser * closer)
+{
+  if (closer->timeout) {
+    g_source_destroy (closer->timeout);
+    g_source_unref (closer->timeout);
+    closer->timeout = NULL;
+  }
+  g_input_stream_close_async (closer->stream, G_PRIORITY_DEFAULT, NULL,
+      body_closed, closer);
+}
+
+static void body_closer_drain (BodyCloser * closer);
+
+static void
+body_drained (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  BodyCloser *closer = user_data;
+  GBytes *bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source),
+      res, NULL);
+  gsize size = bytes ? g_bytes_get_size (bytes) : 0;
+
+  if (bytes)
+    g_bytes_unref (bytes);
+  closer->drained += size;
+  if (size > 0 && closer->drained <= DRAIN_MAX_BYTES)
+    body_closer_drain (closer);
+  else
+    body_closer_close (closer);
+}
+
+static void
+body_closer_drain (BodyCloser * closer)
+{
+  g_input_stream_read_bytes_async (closer->stream, DRAIN_MAX_BYTES,
+      G_PRIORITY_DEFAULT, closer->cancellable, body_drained, closer);
+}
+
+static gboolean
+drain_timed_out (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes a reply body in the background (call on the HTTP thread). Closing
+ * before the end aborts the connection, which is what a cancelled request
+ * wants: the server sees the client leave at once. With @drain, the few
+ * bytes after the end of the data (the end of a chunked body after an SSE
+ * [DONE]) are read first, so the connection goes back to the pool; a
+ * server that keeps sending, or goes quiet, is cut off after a bound. */
+void
+gst_vani_http_close_body (GInputStream * stream, SoupMessage * msg,
+    gboolean drain)
+{
+  BodyCloser *closer = g_new0 (BodyCloser, 1);
+
+  closer->stream = g_object_ref (stream);
+  closer->msg = msg ? g_object_ref (msg) : NULL;
+  if (!drain) {
+    body_closer_close (closer);
+    return;
+  }
+  closer->cancellable = g_cancellable_new ();
+  closer->timeout = g_timeout_source_new (DRAIN_TIMEOUT_MS);
+  g_source_set_callback (closer->timeout, drain_timed_out,
+      g_object_ref (closer->cancellable), g_object_unref);
+  g_source_attach (closer->timeout, g_main_context_get_thread_default ());
+  body_closer_drain (closer);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -42,6 +42,8 @@ guint gst_vani_http_retry_delay_ms (SoupMessage * msg, guint attempt);
 gchar *gst_vani_http_describe_failure (SoupMessage * msg, GBytes * body);
 gchar *gst_vani_http_redact (const gchar * text, const gchar * secret);
 
+void gst_vani_http_close_body (GInputStream * stream, SoupMessage * msg,
+    gboolean drain);
 void gst_vani_http_read_all_async (GInputStream * stream, gsize max_size,
     GCancellable * cancellable, GAsyncReadyCallback callback,
     gpointer user_data);

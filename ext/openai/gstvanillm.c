@@ -627,18 +627,6 @@ turn_release_calls (Turn * turn)
   turn->n_unanswered = 0;
 }
 
-static void
-stream_closed_cb (GObject * source, GAsyncResult * res, gpointer user_data)
-{
-  SoupMessage *msg = user_data;
-
-  /* The body stream uses its message until it is closed. */
-  g_input_stream_close_finish (G_INPUT_STREAM (source), res, NULL);
-  g_object_unref (source);
-  if (msg)
-    g_object_unref (msg);
-}
-
 /* Ends the HTTP part of a round, keeping what was read. */
 static void
 turn_close_request (Turn * turn)
@@ -653,12 +641,10 @@ turn_close_request (Turn * turn)
     g_clear_object (&self->cancellable);
   g_mutex_unlock (&self->lock);
   if (turn->stream) {
-    /* Closing before the end aborts the connection: the server sees the
-     * client go away at once. Async, so libsoup finishes its own work on
-     * the stream first; the callback drops the last reference. */
-    g_input_stream_close_async (turn->stream, G_PRIORITY_DEFAULT, NULL,
-        stream_closed_cb, turn->msg ? g_object_ref (turn->msg) : NULL);
-    turn->stream = NULL;
+    /* a reply read to [DONE] keeps its connection for the next turn */
+    gst_vani_http_close_body (turn->stream, turn->msg, turn->stream_done
+        && !turn->stream_error);
+    g_clear_object (&turn->stream);
   }
   g_clear_object (&turn->msg);
   g_clear_object (&turn->cancellable);

@@ -101,9 +101,8 @@ request_free (Request * req)
       gst_vani_tts_sentence_get_cancellable (req->sentence);
 
   g_cancellable_disconnect (cancellable, req->cancel_id);
-  if (req->body)                /* closing it closes the connection */
-    g_input_stream_close_async (req->body, G_PRIORITY_DEFAULT, NULL, NULL,
-        NULL);
+  if (req->body)                /* before the end, this aborts the connection */
+    gst_vani_http_close_body (req->body, req->msg, FALSE);
   g_clear_object (&req->body);
   g_clear_object (&req->msg);
   gst_vani_tts_sentence_unref (req->sentence);

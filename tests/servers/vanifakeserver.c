@@ -40,6 +40,7 @@ struct _VaniFakeRequest
   GBytes *file;
   gchar *filename;
   gchar *file_type;
+  guint client_port;
 };
 
 struct _VaniFakeServer
@@ -60,6 +61,7 @@ struct _VaniFakeServer
   GPtrArray *requests;          /* VaniFakeRequest */
   GList *writers;               /* replies being written (server thread) */
   guint n_closed;
+  GHashTable *closed_at;        /* path -> monotonic µs of the last hang-up */
   gchar **answers;
   guint next_answer;
   gchar **transcripts;
@@ -75,7 +77,9 @@ typedef struct
   gsize offset;
   gsize sent;
   gboolean complete;
+  gboolean client_left;
   GSource *timer;
+  GSource *hangup_watch;
 } Writer;
 
 #define STALL_POLL_MS 10
@@ -486,6 +490,8 @@ record_request (SoupServerMessage * msg, const gchar * path)
   const gchar *ctype;
 
   req->method = g_strdup (soup_server_message_get_method (msg));
+  req->client_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (soup_server_message_get_remote_address (msg)));
   req->path = g_strdup (path);
   req->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   soup_message_headers_foreach (soup_server_message_get_request_headers (msg),
@@ -544,6 +550,12 @@ vani_fake_request_get_form_field (VaniFakeRequest * request,
   return g_hash_table_lookup (request->form, name);
 }
 
+guint
+vani_fake_request_get_client_port (VaniFakeRequest * request)
+{
+  return request->client_port;
+}
+
 GBytes *
 vani_fake_request_get_file (VaniFakeRequest * request,
     const gchar ** filename, const gchar ** content_type)
@@ -570,22 +582,39 @@ writer_free (Writer * w)
     g_source_destroy (w->timer);
     g_source_unref (w->timer);
   }
+  if (w->hangup_watch) {
+    g_source_destroy (w->hangup_watch);
+    g_source_unref (w->hangup_watch);
+  }
   vani_fake_reply_free (w->reply);
   g_object_unref (w->msg);
   g_free (w);
 }
 
+/* Counts a reply the client abandoned, once, with the time it left. */
+static void
+writer_note_client_left (Writer * w)
+{
+  VaniFakeServer *server = w->server;
+  gint64 now = g_get_monotonic_time ();
+
+  if (w->client_left)
+    return;
+  w->client_left = TRUE;
+  g_mutex_lock (&server->lock);
+  server->n_closed++;
+  g_hash_table_insert (server->closed_at,
+      g_strdup (g_uri_get_path (soup_server_message_get_uri (w->msg))),
+      g_memdup2 (&now, sizeof (now)));
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->lock);
+}
+
 static void
 on_finished (SoupServerMessage * msg, Writer * w)
 {
-  VaniFakeServer *server = w->server;
-
-  if (!w->complete) {
-    g_mutex_lock (&server->lock);
-    server->n_closed++;
-    g_cond_broadcast (&server->cond);
-    g_mutex_unlock (&server->lock);
-  }
+  if (!w->complete)
+    writer_note_client_left (w);
   writer_free (w);
 }
 
@@ -628,7 +657,6 @@ static gboolean
 stall_watch_cb (gpointer data)
 {
   Writer *w = data;
-  VaniFakeServer *server = w->server;
 
   g_source_unref (w->timer);
   w->timer = NULL;
@@ -636,10 +664,7 @@ stall_watch_cb (gpointer data)
     writer_watch_stall (w);
     return G_SOURCE_REMOVE;
   }
-  g_mutex_lock (&server->lock);
-  server->n_closed++;
-  g_cond_broadcast (&server->cond);
-  g_mutex_unlock (&server->lock);
+  writer_note_client_left (w);
   /* end the message so libsoup finds the closed socket and cleans up */
   w->complete = TRUE;
   soup_message_body_complete (soup_server_message_get_response_body (w->msg));
@@ -651,6 +676,35 @@ static void
 writer_watch_stall (Writer * w)
 {
   writer_schedule (w, STALL_POLL_MS, stall_watch_cb);
+}
+
+/* Notices the hang-up the moment it happens (benchmarks time it), not at
+ * the next write. Data from the client instead ends the watch: a socket
+ * that stays readable would wake it forever. */
+static gboolean
+hangup_watch_cb (GSocket * socket, GIOCondition condition, gpointer data)
+{
+  Writer *w = data;
+
+  if (client_has_left (w->msg))
+    writer_note_client_left (w);
+  g_source_unref (w->hangup_watch);
+  w->hangup_watch = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+writer_watch_hangup (Writer * w)
+{
+  GSocket *socket = soup_server_message_get_socket (w->msg);
+
+  if (!socket)
+    return;
+  w->hangup_watch = g_socket_create_source (socket,
+      G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (w->hangup_watch, (GSourceFunc) G_CALLBACK
+      (hangup_watch_cb), w, NULL);
+  g_source_attach (w->hangup_watch, w->server->context);
 }
 
 /* How much to write next: a chunk, one SSE event, or the rest. */
@@ -873,6 +927,7 @@ handle_request (SoupServer * soup, SoupServerMessage * msg,
   w->reply = reply;
   g_signal_connect (msg, "finished", G_CALLBACK (on_finished), w);
   soup_server_message_pause (msg);
+  writer_watch_hangup (w);
 
   latency += reply->headers_delay_ms;
   if (latency > 0) {
@@ -944,6 +999,8 @@ vani_fake_server_new_on_port (guint port, GError ** error)
       NULL);
   server->requests = g_ptr_array_new_with_free_func ((GDestroyNotify)
       request_free);
+  server->closed_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
   server->thread = g_thread_new ("vani-fake-server", server_thread, server);
@@ -993,6 +1050,7 @@ vani_fake_server_free (VaniFakeServer * server)
   g_hash_table_unref (server->queues);
   g_hash_table_unref (server->latencies);
   g_ptr_array_unref (server->requests);
+  g_hash_table_unref (server->closed_at);
   g_strfreev (server->answers);
   g_strfreev (server->transcripts);
   g_free (server->base_url);
@@ -1140,4 +1198,27 @@ vani_fake_server_wait_closed (VaniFakeServer * server, guint n,
   ok = server->n_closed >= n;
   g_mutex_unlock (&server->lock);
   return ok;
+}
+
+gint64
+vani_fake_server_get_last_closed_time (VaniFakeServer * server,
+    const gchar * path)
+{
+  gint64 *at;
+  gint64 time = 0;
+
+  g_mutex_lock (&server->lock);
+  at = g_hash_table_lookup (server->closed_at, path);
+  if (at)
+    time = *at;
+  g_mutex_unlock (&server->lock);
+  return time;
+}
+
+void
+vani_fake_server_forget_requests (VaniFakeServer * server)
+{
+  g_mutex_lock (&server->lock);
+  g_ptr_array_set_size (server->requests, 0);
+  g_mutex_unlock (&server->lock);
 }

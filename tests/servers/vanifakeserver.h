@@ -52,6 +52,13 @@ gboolean vani_fake_server_wait_requests (VaniFakeServer * server,
 guint vani_fake_server_get_n_closed (VaniFakeServer * server);
 gboolean vani_fake_server_wait_closed (VaniFakeServer * server, guint n,
     guint timeout_ms);
+/* When a client last hung up on a reply on @path (g_get_monotonic_time()
+ * clock, noticed as it happens), or 0. */
+gint64 vani_fake_server_get_last_closed_time (VaniFakeServer * server,
+    const gchar * path);
+/* Drops the recorded requests (long runs); earlier VaniFakeRequest pointers
+ * become invalid and request counts start again from 0. */
+void vani_fake_server_forget_requests (VaniFakeServer * server);
 
 VaniFakeReply *vani_fake_reply_new (guint status, const gchar * content_type,
     GBytes * body);
@@ -85,6 +92,8 @@ const gchar *vani_fake_request_get_path (VaniFakeRequest * request);
 const gchar *vani_fake_request_get_header (VaniFakeRequest * request,
     const gchar * name);
 GBytes *vani_fake_request_get_body (VaniFakeRequest * request);
+/* The client's TCP port: requests on one kept-alive connection share it. */
+guint vani_fake_request_get_client_port (VaniFakeRequest * request);
 /* The parsed JSON body, or NULL. */
 JsonNode *vani_fake_request_get_json (VaniFakeRequest * request);
 /* multipart/form-data fields and the uploaded file. */
