@@ -36,6 +36,7 @@
 #endif
 
 #include "gstvaniagent.h"
+#include "gstvaniuseraggregator.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vani_agent_debug);
 #define GST_CAT_DEFAULT gst_vani_agent_debug
@@ -53,11 +54,14 @@ enum
   PROP_STT_ELEMENT,
   PROP_LLM_ELEMENT,
   PROP_TTS_ELEMENT,
-  PROP_SYSTEM_PROMPT,
-  PROP_ALLOW_INTERRUPTIONS,
-  PROP_INTERRUPTION_MIN_WORDS,
-  PROP_CONTEXT,
+  PROP_FIRST_USER               /* then vaniuseraggregator's, mirrored */
 };
+
+/* The conversation properties of vaniuseraggregator that the bin mirrors
+ * (system-prompt, tools, interruption settings, context...), indexed by
+ * prop_id - PROP_FIRST_USER. Their blurbs and defaults are the
+ * aggregator's own, so the two cannot drift apart. */
+static GPtrArray *user_properties;
 
 /* The three slots an application fills. */
 typedef enum
@@ -223,18 +227,11 @@ is_slot_property (guint prop_id, Slot * slot, gboolean * is_element)
 static const gchar *
 user_property_name (guint prop_id)
 {
-  switch (prop_id) {
-    case PROP_SYSTEM_PROMPT:
-      return "system-prompt";
-    case PROP_ALLOW_INTERRUPTIONS:
-      return "allow-interruptions";
-    case PROP_INTERRUPTION_MIN_WORDS:
-      return "interruption-min-words";
-    case PROP_CONTEXT:
-      return "context";
-    default:
-      return NULL;
-  }
+  if (prop_id < PROP_FIRST_USER ||
+      prop_id - PROP_FIRST_USER >= user_properties->len)
+    return NULL;
+  return g_param_spec_get_name (g_ptr_array_index (user_properties,
+          prop_id - PROP_FIRST_USER));
 }
 
 static void
@@ -375,13 +372,61 @@ install_slot_properties (GObjectClass * gobject_class)
           "The text-to-speech element itself", GST_TYPE_ELEMENT, flags));
 }
 
+/* A property of the bin with the same name, type, range, default, blurb
+ * and flags as @user's. */
+static GParamSpec *
+mirror_param_spec (GParamSpec * user)
+{
+  const gchar *name = g_param_spec_get_name (user);
+  const gchar *nick = g_param_spec_get_nick (user);
+  const gchar *blurb = g_param_spec_get_blurb (user);
+  /* the strings belong to the aggregator's class, which is kept */
+  GParamFlags flags = user->flags | G_PARAM_STATIC_STRINGS;
+
+  if (G_IS_PARAM_SPEC_STRING (user))
+    return g_param_spec_string (name, nick, blurb,
+        G_PARAM_SPEC_STRING (user)->default_value, flags);
+  if (G_IS_PARAM_SPEC_BOOLEAN (user))
+    return g_param_spec_boolean (name, nick, blurb,
+        G_PARAM_SPEC_BOOLEAN (user)->default_value, flags);
+  if (G_IS_PARAM_SPEC_UINT (user))
+    return g_param_spec_uint (name, nick, blurb,
+        G_PARAM_SPEC_UINT (user)->minimum, G_PARAM_SPEC_UINT (user)->maximum,
+        G_PARAM_SPEC_UINT (user)->default_value, flags);
+  if (G_IS_PARAM_SPEC_OBJECT (user))
+    return g_param_spec_object (name, nick, blurb, user->value_type, flags);
+  return NULL;
+}
+
+static void
+install_user_properties (GObjectClass * gobject_class)
+{
+  GObjectClass *user_class =
+      g_type_class_ref (GST_TYPE_VANI_USER_AGGREGATOR);
+  GParamSpec **specs;
+  guint n, i;
+
+  user_properties = g_ptr_array_new ();
+  specs = g_object_class_list_properties (user_class, &n);
+  for (i = 0; i < n; i++) {
+    GParamSpec *mirror;
+
+    if (specs[i]->owner_type != GST_TYPE_VANI_USER_AGGREGATOR)
+      continue;
+    mirror = mirror_param_spec (specs[i]);
+    g_assert (mirror != NULL);
+    g_object_class_install_property (gobject_class,
+        PROP_FIRST_USER + user_properties->len, mirror);
+    g_ptr_array_add (user_properties, specs[i]);
+  }
+  g_free (specs);
+}
+
 static void
 gst_vani_agent_class_init (GstVaniAgentClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_PLAYING;
 
   gobject_class->set_property = gst_vani_agent_set_property;
   gobject_class->get_property = gst_vani_agent_get_property;
@@ -389,19 +434,7 @@ gst_vani_agent_class_init (GstVaniAgentClass * klass)
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_vani_agent_change_state);
 
   install_slot_properties (gobject_class);
-  g_object_class_install_property (gobject_class, PROP_SYSTEM_PROMPT,
-      g_param_spec_string ("system-prompt", "System prompt",
-          "The system message that opens the conversation", NULL, rw));
-  g_object_class_install_property (gobject_class, PROP_ALLOW_INTERRUPTIONS,
-      g_param_spec_boolean ("allow-interruptions", "Allow interruptions",
-          "Whether the user may interrupt the bot by speaking", TRUE, rw));
-  g_object_class_install_property (gobject_class, PROP_INTERRUPTION_MIN_WORDS,
-      g_param_spec_uint ("interruption-min-words", "Interruption minimum words",
-          "Words the user must say before the bot is interrupted", 0, 100, 0,
-          rw));
-  g_object_class_install_property (gobject_class, PROP_CONTEXT,
-      g_param_spec_object ("context", "Context", "The conversation",
-          GST_VANI_TYPE_CONTEXT, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  install_user_properties (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

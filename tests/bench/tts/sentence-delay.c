@@ -18,6 +18,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/vani/vani.h>
 
+#include "benchutil.h"
+
 #define REPLY "Sure, I can help with that. Dr. Rao has openings on Monday at " \
   "9.30 a.m. and on Tuesday afternoon. Which one works for you? I can also " \
   "send a reminder to jane.doe@example.com the day before. Shall I book it?"
@@ -59,25 +61,6 @@ null_tts_class_init (NullTTSClass * klass)
       &src_template);
   gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass), "Null",
       "Filter/Audio", "bench engine", "gst-rustvani");
-}
-
-static int
-compare (const void *a, const void *b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static void
-report (const gchar * what, GArray * values)
-{
-  gint64 *v = (gint64 *) values->data;
-
-  qsort (v, values->len, sizeof (gint64), compare);
-  g_print ("%-10s n=%u  median %6.3f ms  p90 %6.3f ms  max %6.3f ms\n", what,
-      values->len, v[values->len / 2] / 1000.0,
-      v[values->len * 9 / 10] / 1000.0, v[values->len - 1] / 1000.0);
 }
 
 typedef struct
@@ -171,10 +154,11 @@ main (int argc, char **argv)
   bounds = find_boundaries ();
   for (r = 0; r < ROUNDS; r++)
     run_reply (h, token_ms, bounds, overhead, total);
+  vani_bench_print_machine ();
   g_print ("%u sentences confirmed by a token, token every %u ms, %u "
       "replies\n", bounds->len, token_ms, ROUNDS);
-  report ("overhead", overhead);
-  report ("total", total);
+  vani_bench_report ("overhead", overhead);
+  vani_bench_report ("total", total);
   gst_harness_teardown (h);
   g_array_unref (overhead);
   g_array_unref (total);
