@@ -14,13 +14,8 @@ docs/tutorial.md shows how to run it offline against the scripted server."""
 
 import argparse
 import json
-import sys
 
-import gi
-
-gi.require_version("Gst", "1.0")
-gi.require_version("GstVani", "1.0")
-from gi.repository import GLib, Gst, GstVani  # noqa: E402
+from vaniexample import AgentApp, Gst, GstVani
 
 SYSTEM_PROMPT = ("You take table bookings for the Lotus restaurant. Ask how "
                  "many people and what time, then book with book_table. "
@@ -42,18 +37,9 @@ TOOLS = [{
 }]
 
 
-class Agent:
+class Agent(AgentApp):
     def __init__(self, args):
-        if args.live:
-            desc = ("autoaudiosrc ! vaniagent name=agent ! audioconvert "
-                    "! audioresample ! autoaudiosink")
-        else:
-            # clocksync plays the file in real time, as a microphone would
-            desc = ("filesrc location=%s ! wavparse ! clocksync ! vaniagent "
-                    "name=agent ! audioconvert ! wavenc ! filesink "
-                    "location=%s" % (args.input, args.out))
-        self.pipeline = Gst.parse_launch(desc)
-        self.agent = self.pipeline.get_by_name("agent")
+        super().__init__(args.live, args.input, args.out)
         self.agent.set_property("system-prompt", SYSTEM_PROMPT)
         self.agent.set_property("tools", json.dumps(TOOLS))
         if args.grammar:
@@ -61,10 +47,6 @@ class Agent:
         llm = self.agent.get_property("llm-element")
         llm.connect("tool-call", self.on_tool_call)
         self.next_table = 0
-        self.loop = GLib.MainLoop()
-        bus = self.pipeline.get_bus()
-        bus.add_signal_watch()
-        bus.connect("message", self.on_message)
 
     def book_table(self, arguments):
         # the model's JSON: read it, never evaluate it
@@ -87,36 +69,6 @@ class Agent:
             result = {"error": "no such tool"}
         print("tool: %s(%s) -> %s" % (name, arguments, json.dumps(result)))
         promise.reply(GstVani.tool_reply_new(json.dumps(result), None))
-
-    def on_message(self, bus, msg):
-        if msg.type == Gst.MessageType.ELEMENT:
-            self.on_vani_message(msg)
-        elif msg.type == Gst.MessageType.WARNING:
-            print("warning: %s" % msg.parse_warning()[0].message, file=sys.stderr)
-        elif msg.type == Gst.MessageType.ERROR:
-            print("error: %s" % msg.parse_error()[0].message, file=sys.stderr)
-            self.loop.quit()
-        elif msg.type == Gst.MessageType.EOS:
-            self.loop.quit()
-
-    def on_vani_message(self, msg):
-        kind = GstVani.bus_message_get_message_type(msg)
-        s = msg.get_structure()
-        if kind == GstVani.BusMessageType.TRANSCRIPT and s.get_value("is-final"):
-            print("user: %s" % s.get_value("text"))
-        elif kind == GstVani.BusMessageType.BOT_STOPPED_SPEAKING:
-            last = self.agent.get_property("context").get_last_message()
-            if last and last.get_role() == GstVani.Role.ASSISTANT and last.get_content():
-                print("bot:  %s" % last.get_content())
-        elif kind == GstVani.BusMessageType.INTERRUPTION:
-            print("      (interrupted)")
-
-    def run(self):
-        if self.pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
-            print("the pipeline did not start", file=sys.stderr)
-        else:
-            self.loop.run()
-        self.pipeline.set_state(Gst.State.NULL)
 
 
 def main():

@@ -14,15 +14,10 @@ $OPENAI_BASE_URL / $OPENAI_API_KEY (vanillm's defaults)."""
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
-import gi
-
-gi.require_version("Gst", "1.0")
-gi.require_version("GstVani", "1.0")
-from gi.repository import GLib, Gst, GstVani  # noqa: E402
+from vaniexample import AgentApp, Gst, GstVani
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GRAMMAR = os.path.join(HERE, "voice-demo.gram")
@@ -59,48 +54,19 @@ def make_questions(tmp):
     return out
 
 
-class Demo:
+class Demo(AgentApp):
     def __init__(self, args, questions):
-        stt = "vanisphinxstt grammar=%s" % GRAMMAR
-        if args.live:
-            desc = ("autoaudiosrc ! vaniagent name=agent ! audioconvert "
-                    "! audioresample ! autoaudiosink")
-            stt = "vanisphinxstt"
-        else:
-            desc = ("filesrc location=%s ! wavparse ! clocksync "
-                    "! vaniagent name=agent ! audioconvert ! wavenc "
-                    "! filesink location=%s" % (questions, args.out))
-        self.pipeline = Gst.parse_launch(desc)
-        self.agent = self.pipeline.get_by_name("agent")
+        super().__init__(args.live, questions, args.out)
+        # the grammar helps pocketsphinx with the scripted questions only
+        stt = "vanisphinxstt" if args.live else "vanisphinxstt grammar=%s" % GRAMMAR
         self.agent.set_property("stt", stt)
         self.agent.set_property("llm", "vanillm model=%s" % args.model)
         self.agent.set_property("system-prompt", "You are a friendly voice "
                                 "assistant. Answer in one or two short sentences.")
-        self.loop = GLib.MainLoop()
         self.user_stopped_at = None
-        bus = self.pipeline.get_bus()
-        bus.add_signal_watch()
-        bus.connect("message", self.on_message)
 
-    def on_message(self, bus, msg):
-        if msg.type == Gst.MessageType.ELEMENT:
-            self.on_vani_message(msg)
-        elif msg.type == Gst.MessageType.WARNING:
-            err, _ = msg.parse_warning()
-            print("  (warning: %s)" % err.message)
-        elif msg.type == Gst.MessageType.ERROR:
-            err, _ = msg.parse_error()
-            print("error: %s" % err.message, file=sys.stderr)
-            self.loop.quit()
-        elif msg.type == Gst.MessageType.EOS:
-            self.loop.quit()
-
-    def on_vani_message(self, msg):
-        kind = GstVani.bus_message_get_message_type(msg)
-        s = msg.get_structure()
-        if kind == GstVani.BusMessageType.TRANSCRIPT and s.get_value("is-final"):
-            print("user: %s" % s.get_value("text"))
-        elif kind == GstVani.BusMessageType.USER_STOPPED_SPEAKING:
+    def on_vani_message(self, kind, s):
+        if kind == GstVani.BusMessageType.USER_STOPPED_SPEAKING:
             self.user_stopped_at = time.monotonic()
         elif kind == GstVani.BusMessageType.BOT_STARTED_SPEAKING and self.user_stopped_at:
             decided = time.monotonic() - self.user_stopped_at
@@ -109,18 +75,7 @@ class Demo:
                   ((decided + VAD_STOP_SECONDS) * 1000, VAD_STOP_SECONDS * 1000,
                    decided * 1000))
             self.user_stopped_at = None
-        elif kind == GstVani.BusMessageType.BOT_STOPPED_SPEAKING:
-            context = self.agent.get_property("context")
-            last = context.get_last_message()
-            if last and last.get_role() == GstVani.Role.ASSISTANT:
-                print("bot:  %s" % last.get_content())
-
-    def run(self):
-        self.pipeline.set_state(Gst.State.PLAYING)
-        try:
-            self.loop.run()
-        finally:
-            self.pipeline.set_state(Gst.State.NULL)
+        super().on_vani_message(kind, s)
 
 
 def main():
