@@ -202,14 +202,15 @@ attach_text_source (GstElement * user)
 {
   GstPad *src = gst_pad_new ("src", GST_PAD_SRC);
   GstPad *sink = gst_element_get_static_pad (user, "sink");
+  GstCaps *caps = gst_caps_from_string ("text/x-raw,format=utf8");
   GstSegment segment;
 
   gst_pad_set_active (src, TRUE);
   g_assert (gst_pad_link (src, sink) == GST_PAD_LINK_OK);
   gst_object_unref (sink);
   gst_pad_push_event (src, gst_event_new_stream_start ("barge-in"));
-  gst_pad_push_event (src, gst_event_new_caps (gst_caps_from_string
-          ("text/x-raw,format=utf8")));
+  gst_pad_push_event (src, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (src, gst_event_new_segment (&segment));
   return src;
