@@ -138,6 +138,7 @@ typedef struct
   GSource *timeout;
   gchar *result;
   gchar *raw_data;
+  GstStructure *reply;          /* the whole answer (e.g. a flow's next-node) */
   gboolean done;
 } PendingCall;
 
@@ -171,6 +172,7 @@ struct _Turn
 
   GPtrArray *calls;             /* PendingCall */
   guint n_unanswered;
+  gboolean replied;             /* ended with an answer, not tool calls */
 };
 
 struct _GstVaniLLM
@@ -239,6 +241,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 static void process_items (GstVaniLLM * self);
 static void turn_start_round (Turn * turn);
 static void turn_finish (Turn * turn);
+static void run_reply_done_hook (Turn * turn);
 
 /* ------------------------------------------------------------------------ */
 /* Items                                                                    */
@@ -525,8 +528,11 @@ merge_extra_body (JsonObject * request, const gchar * extra_body)
   json_node_unref (extra);
 }
 
+/* A streamed turn request, or (@stream FALSE) a plain one without tools,
+ * for a flow's summary. */
 static GBytes *
-build_request_body (GstVaniLLM * self, GstVaniContext * context)
+build_request_body (GstVaniLLM * self, GstVaniContext * context,
+    gboolean stream)
 {
   JsonBuilder *b = json_builder_new_immutable ();
   JsonNode *root, *tools, *choice;
@@ -540,8 +546,8 @@ build_request_body (GstVaniLLM * self, GstVaniContext * context)
   json_builder_set_member_name (b, "messages");
   json_builder_add_value (b, gst_vani_context_messages_to_json_node (context));
   json_builder_set_member_name (b, "stream");
-  json_builder_add_boolean_value (b, TRUE);
-  if (self->include_usage) {
+  json_builder_add_boolean_value (b, stream);
+  if (stream && self->include_usage) {
     json_builder_set_member_name (b, "stream_options");
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "include_usage");
@@ -549,7 +555,7 @@ build_request_body (GstVaniLLM * self, GstVaniContext * context)
     json_builder_end_object (b);
   }
   add_optional_params (self, b);
-  tools = collect_tools (self, context);
+  tools = stream ? collect_tools (self, context) : NULL;
   if (tools) {
     json_builder_set_member_name (b, "tools");
     json_builder_add_value (b, tools);
@@ -722,6 +728,8 @@ turn_finish (Turn * turn)
         g_get_monotonic_time () * GST_USECOND - turn->turn_start);
   push_output (self, turn->generation,
       gst_vani_event_new_llm_response_end (turn->response_id), NULL);
+  if (turn->replied && turn_is_current (turn))
+    run_reply_done_hook (turn);
   GST_DEBUG_OBJECT (self, "turn %" G_GUINT64_FORMAT " finished",
       turn->response_id);
   turn_free (turn);
@@ -853,6 +861,8 @@ pending_call_unref (PendingCall * pending)
   gst_vani_tool_call_unref (pending->call);
   g_free (pending->result);
   g_free (pending->raw_data);
+  if (pending->reply)
+    gst_structure_free (pending->reply);
   gst_object_unref (pending->self);
   g_free (pending);
 }
@@ -919,6 +929,7 @@ promise_answered_cb (gpointer data)
   if (gst_promise_wait (pending->promise) == GST_PROMISE_RESULT_REPLIED &&
       (reply = gst_promise_get_reply (pending->promise)) &&
       gst_vani_tool_reply_parse (reply, &result, &raw)) {
+    pending->reply = gst_structure_copy (reply);
     pending_call_answer (pending, g_strdup (result), g_strdup (raw));
   } else {
     pending_call_answer (pending,
@@ -1010,7 +1021,12 @@ dispatch_call (Turn * turn, PendingCall * pending)
     return;
   }
 
-  tool = find_builtin_tool (self, name);
+  /* a flow attached to the conversation answers first */
+  tool = gst_vani_context_get_tool (turn->context);
+  if (tool && !gst_vani_tool_handles (tool, name))
+    g_clear_object (&tool);
+  if (!tool)
+    tool = find_builtin_tool (self, name);
   if (!tool && !has_tool_call_handler (self)) {
     GST_WARNING_OBJECT (self, "no handler for function '%s'", name);
     pending_call_answer (pending,
@@ -1081,10 +1097,83 @@ turn_run_tool_calls (Turn * turn)
   turn_wait_for_cancel (turn);
 }
 
+/* What each call of the batch answered, for the conversation's tool. */
+static GPtrArray *
+collect_replies (Turn * turn)
+{
+  GPtrArray *replies = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  guint i;
+
+  for (i = 0; i < turn->calls->len; i++) {
+    PendingCall *p = g_ptr_array_index (turn->calls, i);
+    GstStructure *reply = p->reply ? gst_structure_copy (p->reply) :
+        gst_structure_new_empty (GST_VANI_TOOL_REPLY_NAME);
+
+    gst_structure_set (reply, "call-id", G_TYPE_STRING,
+        gst_vani_tool_call_get_id (p->call), "name", G_TYPE_STRING,
+        gst_vani_tool_call_get_name (p->call), "arguments", G_TYPE_STRING,
+        gst_vani_tool_call_get_arguments (p->call), "result", G_TYPE_STRING,
+        p->result, NULL);
+    g_ptr_array_add (replies, reply);
+  }
+  return replies;
+}
+
+/* Events a flow asked for (speak, end-conversation), in order. */
+static void
+push_events (Turn * turn, GPtrArray * events)
+{
+  guint i;
+
+  for (i = 0; i < events->len; i++)
+    push_output (turn->self, turn->generation,
+        gst_event_ref (g_ptr_array_index (events, i)), NULL);
+  g_ptr_array_unref (events);
+}
+
+static GstVaniToolNext
+run_transition_hook (Turn * turn, GPtrArray * replies, gchar ** summary_prompt)
+{
+  GstVaniTool *tool = gst_vani_context_get_tool (turn->context);
+  GPtrArray *events;
+  GstVaniToolNext next;
+
+  *summary_prompt = NULL;
+  if (!tool)
+    return GST_VANI_TOOL_NEXT_RUN;
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_event_unref);
+  next = gst_vani_tool_calls_done (tool, turn->context, replies, events,
+      summary_prompt);
+  push_events (turn, events);
+  g_object_unref (tool);
+  return next;
+}
+
+/* A flow's post-actions follow the reply downstream. */
+static void
+run_reply_done_hook (Turn * turn)
+{
+  GstVaniTool *tool = gst_vani_context_get_tool (turn->context);
+  GPtrArray *events;
+
+  if (!tool)
+    return;
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_event_unref);
+  gst_vani_tool_reply_done (tool, turn->context, events);
+  push_events (turn, events);
+  g_object_unref (tool);
+}
+
+static void turn_start_summary (Turn * turn, const gchar * prompt);
+
 static void
 turn_tools_answered (Turn * turn)
 {
   GstVaniLLM *self = turn->self;
+  GPtrArray *replies;
+  GstVaniToolNext next;
+  gchar *summary_prompt = NULL;
   gboolean stop = FALSE;
   guint i, max_rounds;
 
@@ -1109,17 +1198,22 @@ turn_tools_answered (Turn * turn)
         gst_vani_bus_message_new_tool_call (GST_OBJECT (self), id, name, args,
             p->result, p->raw_data));
   }
+  replies = collect_replies (turn);
   turn_release_calls (turn);
 
   /* The transition hook: flows change node here, before the model runs. */
+  next = run_transition_hook (turn, replies, &summary_prompt);
+  g_ptr_array_unref (replies);
   g_signal_emit (self, gst_vani_llm_signals[SIGNAL_TOOL_CALLS_DONE], 0,
       turn->context, &stop);
   GST_OBJECT_LOCK (self);
   max_rounds = self->max_tool_rounds;
   GST_OBJECT_UNLOCK (self);
 
-  if (stop || !turn_is_current (turn)) {
+  if (stop || next == GST_VANI_TOOL_NEXT_WAIT || !turn_is_current (turn)) {
     turn_finish (turn);
+  } else if (next == GST_VANI_TOOL_NEXT_SUMMARIZE) {
+    turn_start_summary (turn, summary_prompt);
   } else if (turn->round >= max_rounds) {
     gchar *detail = g_strdup_printf ("the model asked for tools %u times in "
         "a row (max-tool-rounds)", turn->round);
@@ -1130,6 +1224,7 @@ turn_tools_answered (Turn * turn)
     turn->attempt = 0;
     turn_start_round (turn);
   }
+  g_free (summary_prompt);
 }
 
 /* ---- streaming ---- */
@@ -1189,10 +1284,12 @@ turn_round_complete (Turn * turn)
     return;
   }
   post_usage (turn);
-  if (gst_vani_llm_stream_get_n_tool_calls (turn->reply) > 0)
+  if (gst_vani_llm_stream_get_n_tool_calls (turn->reply) > 0) {
     turn_run_tool_calls (turn);
-  else
+  } else {
+    turn->replied = TRUE;
     turn_finish (turn);
+  }
 }
 
 static void read_next_chunk (Turn * turn);
@@ -1413,7 +1510,7 @@ turn_start_round (Turn * turn)
     return;
   }
 
-  body = build_request_body (self, turn->context);
+  body = build_request_body (self, turn->context, TRUE);
   soup_message_set_request_body_from_bytes (turn->msg, "application/json",
       body);
   g_bytes_unref (body);
@@ -1437,6 +1534,135 @@ turn_start_round (Turn * turn)
   arm_watchdog (turn);
   soup_session_send_async (gst_vani_http_get_session (self->http), turn->msg,
       G_PRIORITY_DEFAULT, NULL, on_request_sent, turn);
+}
+
+/* ---- a flow's summary (context_strategy reset_with_summary) ---- */
+
+static gchar *
+summary_from_reply (GBytes * body)
+{
+  JsonParser *parser = json_parser_new ();
+  gchar *summary = NULL;
+  gsize len;
+  const gchar *data = g_bytes_get_data (body, &len);
+  JsonNode *content;
+
+  if (json_parser_load_from_data (parser, data, len, NULL)) {
+    content = json_path_query ("$.choices[0].message.content",
+        json_parser_get_root (parser), NULL);
+    if (content && json_array_get_length (json_node_get_array (content)) > 0)
+      summary = g_strdup (json_array_get_string_element (json_node_get_array
+              (content), 0));
+    if (content)
+      json_node_unref (content);
+  }
+  g_object_unref (parser);
+  return summary;
+}
+
+/* The flow enters its node with the summary (NULL if it failed); the model
+ * then answers in that node, or the user speaks first. */
+static void
+turn_after_summary (Turn * turn, const gchar * summary)
+{
+  GstVaniTool *tool = gst_vani_context_get_tool (turn->context);
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_event_unref);
+  GstVaniToolNext next = GST_VANI_TOOL_NEXT_WAIT;
+
+  turn_close_request (turn);
+  if (tool && turn_is_current (turn))
+    next = gst_vani_tool_summary_done (tool, turn->context, summary, events);
+  g_clear_object (&tool);
+  push_events (turn, events);
+  if (next == GST_VANI_TOOL_NEXT_RUN && turn_is_current (turn)) {
+    turn->attempt = 0;
+    turn_start_round (turn);
+  } else {
+    turn_finish (turn);
+  }
+}
+
+static void
+on_summary_body (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Turn *turn = user_data;
+  GError *error = NULL;
+  GBytes *body = gst_vani_http_read_all_finish (res, &error);
+  gchar *summary = NULL, *detail = NULL;
+
+  if (!body)
+    detail = describe_io_error (turn, error);
+  else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (turn->msg)))
+    detail = gst_vani_http_describe_failure (turn->msg, body);
+  else if (!(summary = summary_from_reply (body)))
+    detail = g_strdup ("the reply holds no choices[0].message.content");
+  turn->stream_done = summary != NULL;
+  if (detail && turn_is_current (turn))
+    post_warning (turn->self, "The summary request failed", detail);
+  turn_after_summary (turn, summary);
+  g_free (summary);
+  g_free (detail);
+  g_clear_error (&error);
+  if (body)
+    g_bytes_unref (body);
+}
+
+static void
+on_summary_sent (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Turn *turn = user_data;
+  GError *error = NULL;
+
+  turn->stream = soup_session_send_finish (SOUP_SESSION (source), res, &error);
+  if (!turn->stream) {
+    gchar *detail = describe_io_error (turn, error);
+
+    if (turn_is_current (turn))
+      post_warning (turn->self, "The summary request failed", detail);
+    turn_after_summary (turn, NULL);
+    g_free (detail);
+    g_error_free (error);
+    return;
+  }
+  destroy_source (&turn->cancel_watch);
+  turn_install_cancellable (turn);
+  gst_vani_http_read_all_async (turn->stream, ERROR_BODY_MAX,
+      turn->cancellable, on_summary_body, turn);
+}
+
+/* One non-streamed request: the history, then the node's summary prompt. */
+static void
+turn_start_summary (Turn * turn, const gchar * prompt)
+{
+  GstVaniLLM *self = turn->self;
+  GstVaniContext *request;
+  GError *error = NULL;
+  GBytes *body;
+
+  turn->msg = gst_vani_http_settings_new_post (GST_OBJECT (self),
+      &self->http_settings, "/chat/completions", &error);
+  if (!turn->msg) {
+    turn_fail (turn, "Cannot send the request", error->message);
+    g_error_free (error);
+    return;
+  }
+  request = gst_vani_context_snapshot (turn->context);
+  gst_vani_context_add_system_message (request, prompt);
+  body = build_request_body (self, request, FALSE);
+  soup_message_set_request_body_from_bytes (turn->msg, "application/json",
+      body);
+  g_bytes_unref (body);
+  GST_INFO_OBJECT (self, "asking for a summary of %u messages",
+      gst_vani_context_get_n_messages (request));
+  g_object_unref (request);
+
+  turn->stream_done = FALSE;
+  turn->timed_out = FALSE;
+  turn_abort_on_cancel (turn);
+  arm_watchdog (turn);
+  soup_session_send_async (gst_vani_http_get_session (self->http), turn->msg,
+      G_PRIORITY_DEFAULT, NULL, on_summary_sent, turn);
 }
 
 static void

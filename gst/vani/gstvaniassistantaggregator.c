@@ -55,6 +55,7 @@ struct _GstVaniAssistantAggregator
   GstClockTime end;             /* running time where the audio so far ends */
   GstClockTime latency;
   GstSegment segment;
+  gboolean ended;               /* end-conversation passed: EOS sent */
 
   GstVaniTimer stopped_timer;
 };
@@ -204,6 +205,24 @@ interrupted (GstVaniAssistantAggregator * self)
   set_bot_speaking (self, FALSE);
 }
 
+/* A flow's end_conversation (after its goodbye): EOS goes downstream, and
+ * the sink plays what came before it before the pipeline posts EOS. */
+static gboolean
+end_conversation (GstVaniAssistantAggregator * self, GstPad * pad,
+    GstObject * parent, GstEvent * event)
+{
+  gboolean first;
+
+  GST_OBJECT_LOCK (self);
+  first = !self->ended;
+  self->ended = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  if (!gst_pad_event_default (pad, parent, event) || !first)
+    return TRUE;
+  GST_INFO_OBJECT (self, "the conversation is over: EOS");
+  return gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+}
+
 /* ------------------------------------------------------------------------ */
 /* Pads                                                                     */
 
@@ -227,6 +246,10 @@ gst_vani_assistant_aggregator_chain (GstPad * pad, GstObject * parent,
         GST_BUFFER_DURATION (buffer) : 0);
   GST_OBJECT_UNLOCK (self);
 
+  if (self->ended) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_EOS;
+  }
   gst_vani_timer_cancel (&self->stopped_timer, GST_ELEMENT (self));
   set_bot_speaking (self, TRUE);
   return gst_pad_push (self->srcpad, buffer);
@@ -295,6 +318,8 @@ gst_vani_assistant_aggregator_sink_event (GstPad * pad, GstObject * parent,
     case GST_VANI_EVENT_INTERRUPTION:
       interrupted (self);
       break;
+    case GST_VANI_EVENT_END_CONVERSATION:
+      return end_conversation (self, pad, parent, event);
     default:
       break;
   }
@@ -326,6 +351,7 @@ reset (GstVaniAssistantAggregator * self)
   self->awaiting_audio = FALSE;
   self->bot_speaking = FALSE;
   self->end = GST_CLOCK_TIME_NONE;
+  self->ended = FALSE;
   self->latency = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   GST_OBJECT_UNLOCK (self);

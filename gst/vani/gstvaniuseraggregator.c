@@ -73,6 +73,8 @@ enum
   PROP_TRANSCRIPT_TIMEOUT,
   PROP_USER_IDLE_TIMEOUT,
   PROP_USER_IDLE_PROMPT,
+  PROP_FLOW,
+  PROP_FLOW_OBJECT,
 };
 
 struct _GstVaniUserAggregator
@@ -90,6 +92,9 @@ struct _GstVaniUserAggregator
   guint transcript_timeout;
   guint user_idle_timeout;
   gchar *user_idle_prompt;
+  gchar *flow_location;
+  GstVaniFlow *flow;
+  gboolean flow_started;        /* its initial node has been entered */
 
   gboolean vad_seen;
   gboolean user_speaking;
@@ -131,6 +136,8 @@ ask_llm (GstVaniUserAggregator * self)
   push_serialized (self, gst_vani_event_new_llm_context (self->context));
 }
 
+static void apply_pending_transition (GstVaniUserAggregator * self);
+
 /* The user's words are in: one user message, then the LLM's turn. */
 static void
 close_turn (GstVaniUserAggregator * self)
@@ -147,6 +154,7 @@ close_turn (GstVaniUserAggregator * self)
 
   if (*text) {
     GST_INFO_OBJECT (self, "user turn: %s", text);
+    apply_pending_transition (self);
     gst_vani_context_add_user_message (self->context, text);
     ask_llm (self);
   }
@@ -255,6 +263,155 @@ should_interrupt_locked (GstVaniUserAggregator * self)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Flows                                                                    */
+
+static GstVaniFlow *
+get_flow (GstVaniUserAggregator * self)
+{
+  GstVaniFlow *flow;
+
+  GST_OBJECT_LOCK (self);
+  flow = self->flow ? g_object_ref (self->flow) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return flow;
+}
+
+/* The flow's pre- and post-actions, from the streaming thread or a timer. */
+static void
+push_flow_events (GstVaniUserAggregator * self, GPtrArray * events)
+{
+  guint i;
+
+  for (i = 0; i < events->len; i++)
+    push_serialized (self, gst_event_ref (g_ptr_array_index (events, i)));
+  g_ptr_array_unref (events);
+}
+
+/* Once the stream is set up: the initial node, and the bot may speak first. */
+static void
+start_flow (GstVaniUserAggregator * self)
+{
+  GstVaniFlow *flow = get_flow (self);
+  GPtrArray *events;
+  gboolean respond;
+
+  if (!flow)
+    return;
+  GST_OBJECT_LOCK (self);
+  respond = self->flow_started;
+  self->flow_started = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  if (!respond) {
+    events = g_ptr_array_new_with_free_func ((GDestroyNotify)
+        gst_event_unref);
+    respond = gst_vani_flow_start (flow, self->context, events);
+    push_flow_events (self, events);
+    if (respond)
+      ask_llm (self);
+  }
+  g_object_unref (flow);
+}
+
+/* A transition an interruption cut short is taken before the next turn. */
+static void
+apply_pending_transition (GstVaniUserAggregator * self)
+{
+  GstVaniFlow *flow = get_flow (self);
+  GPtrArray *events;
+
+  if (!flow)
+    return;
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_event_unref);
+  gst_vani_flow_apply_pending (flow, self->context, events);
+  push_flow_events (self, events);
+  g_object_unref (flow);
+}
+
+static void
+on_flow_node_entered (GstVaniFlow * flow, const gchar * from,
+    const gchar * to, const gchar * reason, GstElement * self)
+{
+  gst_element_post_message (self,
+      gst_vani_bus_message_new_flow_node_entered (GST_OBJECT (self), from, to,
+          reason));
+}
+
+static void
+on_flow_state_changed (GstVaniFlow * flow, const gchar * key,
+    const gchar * value, GstElement * self)
+{
+  gst_element_post_message (self,
+      gst_vani_bus_message_new_flow_state_changed (GST_OBJECT (self), key,
+          value));
+}
+
+static void
+on_flow_ended (GstVaniFlow * flow, const gchar * node, const gchar * reason,
+    GstElement * self)
+{
+  gst_element_post_message (self,
+      gst_vani_bus_message_new_flow_ended (GST_OBJECT (self), node, reason));
+}
+
+/* Takes @flow (may be NULL); its signals become bus messages. */
+static void
+set_flow (GstVaniUserAggregator * self, GstVaniFlow * flow)
+{
+  GstVaniFlow *old;
+
+  if (flow) {
+    g_signal_connect_object (flow, "node-entered",
+        G_CALLBACK (on_flow_node_entered), self, 0);
+    g_signal_connect_object (flow, "state-changed",
+        G_CALLBACK (on_flow_state_changed), self, 0);
+    g_signal_connect_object (flow, "ended", G_CALLBACK (on_flow_ended), self,
+        0);
+  }
+  GST_OBJECT_LOCK (self);
+  old = self->flow;
+  self->flow = flow;
+  self->flow_started = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  if (old) {
+    g_signal_handlers_disconnect_by_data (old, self);
+    g_object_unref (old);
+  }
+}
+
+/* READY: the flow file is read and checked, or the pipeline does not
+ * start. */
+static gboolean
+prepare_flow (GstVaniUserAggregator * self)
+{
+  GstVaniFlow *flow = NULL;
+  GError *error = NULL;
+  gchar *location;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->flow_location);
+  if (self->flow && !location)
+    flow = g_object_ref (self->flow);
+  GST_OBJECT_UNLOCK (self);
+
+  if (location) {
+    flow = gst_vani_flow_new_from_file (location, &error);
+    if (flow)
+      set_flow (self, g_object_ref (flow));
+  } else if (flow && !gst_vani_flow_validate (flow, &error)) {
+    g_clear_object (&flow);
+  }
+  g_free (location);
+  if (error) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        ("the flow cannot run"));
+    g_error_free (error);
+    return FALSE;
+  }
+  g_clear_object (&flow);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Pads                                                                     */
 
 static GstFlowReturn
@@ -337,7 +494,10 @@ gst_vani_user_aggregator_sink_event (GstPad * pad, GstObject * parent,
       GST_OBJECT_LOCK (self);
       gst_event_copy_segment (event, &self->segment);
       GST_OBJECT_UNLOCK (self);
-      break;
+      if (!gst_pad_event_default (pad, parent, event))
+        return FALSE;
+      start_flow (self);
+      return TRUE;
     case GST_EVENT_EOS:
       close_turn (self);
       break;
@@ -441,12 +601,15 @@ gst_vani_user_aggregator_change_state (GstElement * element,
   GstVaniUserAggregator *self = GST_VANI_USER_AGGREGATOR (element);
   GstStateChangeReturn ret;
 
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !prepare_flow (self))
+    return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     GST_OBJECT_LOCK (self);
     self->vad_seen = self->user_speaking = self->bot_speaking = FALSE;
     self->interrupted = FALSE;
     g_string_truncate (self->turn_text, 0);
     gst_segment_init (&self->segment, GST_FORMAT_TIME);
+    self->flow_started = FALSE;
     GST_OBJECT_UNLOCK (self);
   }
   ret = GST_ELEMENT_CLASS (gst_vani_user_aggregator_parent_class)->change_state
@@ -476,6 +639,12 @@ gst_vani_user_aggregator_set_property (GObject * object, guint prop_id,
     case PROP_TOOLS:
       set_json_property (self, "tools", g_value_get_string (value));
       return;
+    case PROP_FLOW_OBJECT:
+      GST_OBJECT_LOCK (self);
+      g_clear_pointer (&self->flow_location, g_free);
+      GST_OBJECT_UNLOCK (self);
+      set_flow (self, g_value_dup_object (value));
+      return;
     default:
       break;
   }
@@ -499,6 +668,10 @@ gst_vani_user_aggregator_set_property (GObject * object, guint prop_id,
     case PROP_USER_IDLE_PROMPT:
       g_free (self->user_idle_prompt);
       self->user_idle_prompt = g_value_dup_string (value);
+      break;
+    case PROP_FLOW:
+      g_free (self->flow_location);
+      self->flow_location = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -553,6 +726,12 @@ gst_vani_user_aggregator_get_property (GObject * object, guint prop_id,
     case PROP_USER_IDLE_PROMPT:
       g_value_set_string (value, self->user_idle_prompt);
       break;
+    case PROP_FLOW:
+      g_value_set_string (value, self->flow_location);
+      break;
+    case PROP_FLOW_OBJECT:
+      g_value_set_object (value, self->flow);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -568,6 +747,8 @@ gst_vani_user_aggregator_finalize (GObject * object)
   g_object_unref (self->context);
   g_free (self->system_prompt);
   g_free (self->user_idle_prompt);
+  g_free (self->flow_location);
+  set_flow (self, NULL);
   g_string_free (self->turn_text, TRUE);
   G_OBJECT_CLASS (gst_vani_user_aggregator_parent_class)->finalize (object);
 }
@@ -658,6 +839,18 @@ gst_vani_user_aggregator_class_init (GstVaniUserAggregatorClass * klass)
           "A system message added when the user is idle, to make the bot "
           "speak (e.g. \"The user is quiet; ask if they are still there.\")",
           DEFAULT_USER_IDLE_PROMPT, rw));
+  g_object_class_install_property (gobject_class, PROP_FLOW,
+      g_param_spec_string ("flow", "Flow",
+          "A conversation flow JSON file (Pipecat Flows form): read and "
+          "checked when going to READY; the conversation follows its nodes",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_FLOW_OBJECT,
+      g_param_spec_object ("flow-object", "Flow object",
+          "The conversation flow (GstVaniFlow): the one loaded from \"flow\", "
+          "or one an application builds in code", GST_VANI_TYPE_FLOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -11,7 +11,7 @@
 #define ENDLESS_LIMIT (512 * 1024 * 1024)
 #define TONE_HZ 220.0
 #define TONE_AMPLITUDE 3000.0
-#define SPEECH_MS_PER_CHAR 60
+#define DEFAULT_SPEECH_MS_PER_CHAR 60
 #define SPEECH_RATE 24000
 
 struct _VaniFakeReply
@@ -66,6 +66,7 @@ struct _VaniFakeServer
   guint next_answer;
   gchar **transcripts;
   guint next_transcript;
+  guint speech_ms_per_char;
 };
 
 /* One reply being written. */
@@ -864,7 +865,7 @@ default_reply (VaniFakeServer * server, const gchar * path,
   }
   if (g_str_equal (path, VANI_FAKE_SPEECH))
     return vani_fake_reply_new_pcm (SPEECH_RATE,
-        MAX (speech_input_length (req), 1) * SPEECH_MS_PER_CHAR);
+        MAX (speech_input_length (req), 1) * server->speech_ms_per_char);
   if (g_str_equal (path, VANI_FAKE_TRANSCRIPTIONS)) {
     gchar *text = next_cycling (server, server->transcripts,
         &server->next_transcript);
@@ -991,6 +992,7 @@ vani_fake_server_new_on_port (guint port, GError ** error)
   VaniFakeServer *server = g_new0 (VaniFakeServer, 1);
 
   server->port = port;
+  server->speech_ms_per_char = DEFAULT_SPEECH_MS_PER_CHAR;
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
   server->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1100,6 +1102,14 @@ vani_fake_server_set_transcripts (VaniFakeServer * server,
   g_strfreev (server->transcripts);
   server->transcripts = g_strdupv ((gchar **) transcripts);
   server->next_transcript = 0;
+  g_mutex_unlock (&server->lock);
+}
+
+void
+vani_fake_server_set_speech_ms_per_char (VaniFakeServer * server, guint ms)
+{
+  g_mutex_lock (&server->lock);
+  server->speech_ms_per_char = ms;
   g_mutex_unlock (&server->lock);
 }
 

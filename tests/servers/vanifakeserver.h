@@ -36,6 +36,9 @@ void vani_fake_server_set_answers (VaniFakeServer * server,
     const gchar * const *answers);
 void vani_fake_server_set_transcripts (VaniFakeServer * server,
     const gchar * const *transcripts);
+/* The default speech reply's length per input character (60 ms). */
+void vani_fake_server_set_speech_ms_per_char (VaniFakeServer * server,
+    guint ms);
 /* Delay before the reply starts, for every request on @path. */
 void vani_fake_server_set_latency (VaniFakeServer * server, const gchar * path,
     guint ms);

@@ -75,6 +75,7 @@ struct _GstVaniContext
   GPtrArray *messages;          /* GstVaniMessage */
   JsonNode *tools;
   JsonNode *tool_choice;
+  GstVaniTool *tool;            /* answers function calls first (a flow) */
   guint64 generation;
 };
 
@@ -1311,6 +1312,44 @@ gst_vani_context_get_tool_choice (GstVaniContext * context)
 }
 
 /**
+ * gst_vani_context_set_tool:
+ * @context: a context
+ * @tool: (nullable) (transfer none): the #GstVaniTool that steers this
+ *   conversation, or NULL
+ *
+ * Attaches the tool that vanillm asks first about every function call of
+ * this conversation, and whose hooks it runs when a batch of results is in
+ * and when a reply is done. A #GstVaniFlow attaches itself this way, so the
+ * flow travels with the context from the user aggregator to vanillm.
+ */
+void
+gst_vani_context_set_tool (GstVaniContext * context, GstVaniTool * tool)
+{
+  g_return_if_fail (GST_VANI_IS_CONTEXT (context));
+  g_mutex_lock (&context->lock);
+  g_set_object (&context->tool, tool);
+  g_mutex_unlock (&context->lock);
+}
+
+/**
+ * gst_vani_context_get_tool:
+ * @context: a context
+ *
+ * Returns: (transfer full) (nullable): the attached tool
+ */
+GstVaniTool *
+gst_vani_context_get_tool (GstVaniContext * context)
+{
+  GstVaniTool *tool;
+
+  g_return_val_if_fail (GST_VANI_IS_CONTEXT (context), NULL);
+  g_mutex_lock (&context->lock);
+  tool = context->tool ? g_object_ref (context->tool) : NULL;
+  g_mutex_unlock (&context->lock);
+  return tool;
+}
+
+/**
  * gst_vani_context_get_generation:
  * @context: a context
  *
@@ -1471,6 +1510,7 @@ gst_vani_context_finalize (GObject * object)
   g_ptr_array_unref (context->messages);
   g_clear_pointer (&context->tools, json_node_unref);
   g_clear_pointer (&context->tool_choice, json_node_unref);
+  g_clear_object (&context->tool);
   g_mutex_clear (&context->lock);
   G_OBJECT_CLASS (gst_vani_context_parent_class)->finalize (object);
 }

@@ -151,6 +151,13 @@ GST_VANI_API gboolean gst_vani_context_set_tool_choice_from_json (GstVaniContext
     const gchar * json, GError ** error);
 GST_VANI_API JsonNode *gst_vani_context_get_tool_choice (GstVaniContext * context);
 
+/* a GstVaniTool (gstvanitool.h includes this header) */
+typedef struct _GstVaniTool GstVaniTool;
+
+GST_VANI_API void gst_vani_context_set_tool (GstVaniContext * context,
+    GstVaniTool * tool);
+GST_VANI_API GstVaniTool *gst_vani_context_get_tool (GstVaniContext * context);
+
 GST_VANI_API guint64 gst_vani_context_get_generation (GstVaniContext * context);
 GST_VANI_API JsonNode *gst_vani_context_messages_to_json_node (GstVaniContext * context);
 GST_VANI_API gchar *gst_vani_context_to_json (GstVaniContext * context,

@@ -43,6 +43,9 @@ static const gchar *const message_names[] = {
   [GST_VANI_BUS_MESSAGE_INTERRUPTION] = "vani/interruption",
   [GST_VANI_BUS_MESSAGE_FALSE_INTERRUPTION] = "vani/false-interruption",
   [GST_VANI_BUS_MESSAGE_USER_IDLE] = "vani/user-idle",
+  [GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED] = "vani/flow-node-entered",
+  [GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED] = "vani/flow-state-changed",
+  [GST_VANI_BUS_MESSAGE_FLOW_ENDED] = "vani/flow-ended",
 };
 
 /**
@@ -442,4 +445,54 @@ GstMessage *
 gst_vani_bus_message_new_user_idle (GstObject * src)
 {
   return message_new (src, GST_VANI_BUS_MESSAGE_USER_IDLE, NULL);
+}
+
+/**
+ * gst_vani_bus_message_new_flow_node_entered:
+ * @src: the element running the flow
+ * @from: (nullable): the node left (NULL when the flow starts)
+ * @to: the node entered
+ * @reason: why: "start", a function name, or "set-node"
+ *
+ * Returns: (transfer full): a new element message
+ */
+GstMessage *
+gst_vani_bus_message_new_flow_node_entered (GstObject * src,
+    const gchar * from, const gchar * to, const gchar * reason)
+{
+  return message_new (src, GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED,
+      "from", G_TYPE_STRING, from, "to", G_TYPE_STRING, to,
+      "reason", G_TYPE_STRING, reason, NULL);
+}
+
+/**
+ * gst_vani_bus_message_new_flow_state_changed:
+ * @src: the element running the flow
+ * @key: the state key that changed
+ * @value_json: its new value, as JSON text
+ *
+ * Returns: (transfer full): a new element message
+ */
+GstMessage *
+gst_vani_bus_message_new_flow_state_changed (GstObject * src,
+    const gchar * key, const gchar * value_json)
+{
+  return message_new (src, GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED,
+      "key", G_TYPE_STRING, key, "value", G_TYPE_STRING, value_json, NULL);
+}
+
+/**
+ * gst_vani_bus_message_new_flow_ended:
+ * @src: the element running the flow
+ * @node: the node whose action ended the conversation
+ * @reason: (nullable): the goodbye text, if any
+ *
+ * Returns: (transfer full): a new element message
+ */
+GstMessage *
+gst_vani_bus_message_new_flow_ended (GstObject * src, const gchar * node,
+    const gchar * reason)
+{
+  return message_new (src, GST_VANI_BUS_MESSAGE_FLOW_ENDED,
+      "node", G_TYPE_STRING, node, "reason", G_TYPE_STRING, reason, NULL);
 }

@@ -24,6 +24,12 @@ G_BEGIN_DECLS
  *   (a cough, a noise); the application or flow decides what to do
  * @GST_VANI_BUS_MESSAGE_USER_IDLE: the user has been silent for
  *   user-idle-timeout while the bot was not speaking
+ * @GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED: a flow entered a node (`from`,
+ *   `to`, `reason`)
+ * @GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED: a flow's state changed (`key`,
+ *   `value` as JSON text)
+ * @GST_VANI_BUS_MESSAGE_FLOW_ENDED: a flow ran its `end_conversation` action
+ *   (`node`, `reason`)
  *
  * The element messages gst-rustvani posts on the bus, as told by
  * gst_vani_bus_message_get_message_type(). (They are "bus messages" because
@@ -42,6 +48,9 @@ typedef enum {
   GST_VANI_BUS_MESSAGE_INTERRUPTION,
   GST_VANI_BUS_MESSAGE_FALSE_INTERRUPTION,
   GST_VANI_BUS_MESSAGE_USER_IDLE,
+  GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED,
+  GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED,
+  GST_VANI_BUS_MESSAGE_FLOW_ENDED,
 } GstVaniBusMessageType;
 
 /**
@@ -122,6 +131,18 @@ GstMessage *gst_vani_bus_message_new_false_interruption (GstObject * src);
 
 GST_VANI_API
 GstMessage *gst_vani_bus_message_new_user_idle (GstObject * src);
+
+GST_VANI_API
+GstMessage *gst_vani_bus_message_new_flow_node_entered (GstObject * src,
+    const gchar * from, const gchar * to, const gchar * reason);
+
+GST_VANI_API
+GstMessage *gst_vani_bus_message_new_flow_state_changed (GstObject * src,
+    const gchar * key, const gchar * value_json);
+
+GST_VANI_API
+GstMessage *gst_vani_bus_message_new_flow_ended (GstObject * src,
+    const gchar * node, const gchar * reason);
 
 G_END_DECLS
 

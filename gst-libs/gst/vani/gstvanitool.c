@@ -76,11 +76,15 @@ schema_function_name (JsonNode * schema)
 gboolean
 gst_vani_tool_handles (GstVaniTool * tool, const gchar * name)
 {
+  GstVaniToolInterface *iface;
   JsonNode *schemas;
   gboolean found = FALSE;
   guint i;
 
   g_return_val_if_fail (GST_VANI_IS_TOOL (tool), FALSE);
+  iface = GST_VANI_TOOL_GET_IFACE (tool);
+  if (iface->handles)
+    return iface->handles (tool, name);
   schemas = gst_vani_tool_get_schemas (tool);
   if (!schemas)
     return FALSE;
@@ -165,6 +169,79 @@ gst_vani_tool_cancel (GstVaniTool * tool)
   iface = GST_VANI_TOOL_GET_IFACE (tool);
   if (iface->cancel)
     iface->cancel (tool);
+}
+
+/**
+ * gst_vani_tool_calls_done:
+ * @tool: a #GstVaniTool
+ * @context: the conversation, with every result of the batch in it
+ * @replies: (element-type GstStructure): one structure per call
+ * @events: (element-type GstEvent): where to add events to push downstream
+ * @summary_prompt: (out) (optional) (nullable) (transfer full): the prompt,
+ *   with %GST_VANI_TOOL_NEXT_SUMMARIZE
+ *
+ * Returns: what the LLM does next (%GST_VANI_TOOL_NEXT_RUN without the hook)
+ */
+GstVaniToolNext
+gst_vani_tool_calls_done (GstVaniTool * tool, GstVaniContext * context,
+    GPtrArray * replies, GPtrArray * events, gchar ** summary_prompt)
+{
+  GstVaniToolInterface *iface;
+  gchar *prompt = NULL;
+  GstVaniToolNext next = GST_VANI_TOOL_NEXT_RUN;
+
+  g_return_val_if_fail (GST_VANI_IS_TOOL (tool), GST_VANI_TOOL_NEXT_RUN);
+  iface = GST_VANI_TOOL_GET_IFACE (tool);
+  if (iface->calls_done)
+    next = iface->calls_done (tool, context, replies, events, &prompt);
+  if (next == GST_VANI_TOOL_NEXT_SUMMARIZE && !prompt)
+    next = GST_VANI_TOOL_NEXT_RUN;
+  if (summary_prompt)
+    *summary_prompt = prompt;
+  else
+    g_free (prompt);
+  return next;
+}
+
+/**
+ * gst_vani_tool_summary_done:
+ * @tool: a #GstVaniTool
+ * @context: the conversation
+ * @summary: (nullable): the model's summary, or NULL if it failed
+ * @events: (element-type GstEvent): where to add events to push downstream
+ *
+ * Returns: what the LLM does next
+ */
+GstVaniToolNext
+gst_vani_tool_summary_done (GstVaniTool * tool, GstVaniContext * context,
+    const gchar * summary, GPtrArray * events)
+{
+  GstVaniToolInterface *iface;
+
+  g_return_val_if_fail (GST_VANI_IS_TOOL (tool), GST_VANI_TOOL_NEXT_WAIT);
+  iface = GST_VANI_TOOL_GET_IFACE (tool);
+  if (!iface->summary_done)
+    return GST_VANI_TOOL_NEXT_RUN;
+  return iface->summary_done (tool, context, summary, events);
+}
+
+/**
+ * gst_vani_tool_reply_done:
+ * @tool: a #GstVaniTool
+ * @context: the conversation
+ * @events: (element-type GstEvent): where to add events to push after the
+ *   reply
+ */
+void
+gst_vani_tool_reply_done (GstVaniTool * tool, GstVaniContext * context,
+    GPtrArray * events)
+{
+  GstVaniToolInterface *iface;
+
+  g_return_if_fail (GST_VANI_IS_TOOL (tool));
+  iface = GST_VANI_TOOL_GET_IFACE (tool);
+  if (iface->reply_done)
+    iface->reply_done (tool, context, events);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include <gst/vani/gstvanisse.h>
 #include <gst/vani/gstvanillmstream.h>
 #include <gst/vani/gstvanitool.h>
+#include <gst/vani/gstvaniflow.h>
 #include <gst/vani/gstvanistt.h>
 #include <gst/vani/gstvanisentence.h>
 #include <gst/vani/gstvanitts.h>

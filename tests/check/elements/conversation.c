@@ -16,126 +16,12 @@
 #include <gst/check/gstharness.h>
 #include <gst/vani/vani.h>
 
-#include "vanifakeserver.h"
+#include "vanichat.h"
 
 #define CHAT VANI_FAKE_CHAT
-#define WAIT_MS 30000
 #define SYSTEM "You are a receptionist."
+#define SYSTEM_PROMPT "system-prompt=\"" SYSTEM "\""
 
-static VaniFakeServer *server;
-static GstHarness *h;
-static GstBus *bus;
-
-static void
-start (const gchar * const *answers)
-{
-  GstElement *llm, *tts;
-
-  server = vani_fake_server_new (NULL);
-  fail_unless (server != NULL);
-  vani_fake_server_set_answers (server, answers);
-  h = gst_harness_new_parse ("vaniuseraggregator name=user "
-      "system-prompt=\"" SYSTEM "\" ! vanillm name=llm ! "
-      "vaniopenaitts name=tts ! vaniassistantaggregator name=bot");
-  gst_harness_use_systemclock (h);
-  llm = gst_harness_find_element (h, "vanillm");
-  tts = gst_harness_find_element (h, "vaniopenaitts");
-  g_object_set (llm, "base-url", vani_fake_server_get_base_url (server),
-      "api-key", "sk-test", NULL);
-  g_object_set (tts, "base-url", vani_fake_server_get_base_url (server),
-      "api-key", "sk-test", NULL);
-  gst_object_unref (llm);
-  gst_object_unref (tts);
-  bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_src_caps_str (h, "text/x-raw,format=utf8");
-}
-
-static void
-stop (void)
-{
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
-  vani_fake_server_free (server);
-}
-
-static GstVaniContext *
-get_context (void)
-{
-  GstElement *user = gst_harness_find_element (h, "vaniuseraggregator");
-  GstVaniContext *context = NULL;
-
-  g_object_get (user, "context", &context, NULL);
-  gst_object_unref (user);
-  return context;
-}
-
-static void
-user_says (const gchar * text)
-{
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_user_started_speaking (0, 0)));
-  if (text)
-    fail_unless_equals_int (gst_harness_push (h,
-            gst_buffer_new_memdup (text, strlen (text))), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h,
-          gst_vani_event_new_user_stopped_speaking (0, 0)));
-}
-
-/* Waits for the next vani bus message of @type. */
-static gboolean
-wait_message (GstVaniBusMessageType type)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
-
-  while (g_get_monotonic_time () < deadline) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
-        GST_MESSAGE_ELEMENT);
-    gboolean found = msg && gst_vani_bus_message_get_message_type (msg) ==
-        type;
-
-    if (msg)
-      gst_message_unref (msg);
-    if (found)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-static const gchar *
-content_of (GstVaniContext * context, guint i)
-{
-  GstVaniMessage *m = gst_vani_context_get_message (context, i);
-  const gchar *content = gst_vani_message_get_content (m);
-
-  gst_vani_message_unref (m);   /* the context keeps its own reference */
-  return content;
-}
-
-/* The "content" of every message the LLM was sent in chat request @index. */
-static gchar *
-request_contents (guint index)
-{
-  VaniFakeRequest *req;
-  JsonArray *messages;
-  GString *out = g_string_new (NULL);
-  guint i;
-
-  fail_unless (vani_fake_server_wait_requests (server, CHAT, index + 1,
-          WAIT_MS));
-  req = vani_fake_server_get_request (server, CHAT, index);
-  messages = json_object_get_array_member (json_node_get_object
-      (vani_fake_request_get_json (req)), "messages");
-  for (i = 0; i < json_array_get_length (messages); i++) {
-    JsonObject *m = json_array_get_object_element (messages, i);
-
-    g_string_append_printf (out, "%s%s: %s", i ? " | " : "",
-        json_object_get_string_member (m, "role"),
-        json_object_get_string_member (m, "content"));
-  }
-  return g_string_free (out, FALSE);
-}
 
 GST_START_TEST (test_two_turns)
 {
@@ -143,27 +29,27 @@ GST_START_TEST (test_two_turns)
   GstVaniContext *context;
   gchar *sent;
 
-  start (answers);
-  user_says ("What time do you open?");
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  vani_chat_start (SYSTEM_PROMPT, answers);
+  vani_chat_user_says ("What time do you open?");
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
 
-  context = get_context ();
+  context = vani_chat_context ();
   fail_unless_equals_int (gst_vani_context_get_n_messages (context), 3);
-  fail_unless_equals_string (content_of (context, 1),
+  fail_unless_equals_string (vani_chat_content_of (context, 1),
       "What time do you open?");
-  fail_unless_equals_string (content_of (context, 2), "We open at nine.");
+  fail_unless_equals_string (vani_chat_content_of (context, 2), "We open at nine.");
 
-  user_says ("Thanks.");
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
-  sent = request_contents (1);
+  vani_chat_user_says ("Thanks.");
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  sent = vani_chat_request_contents (1);
   fail_unless_equals_string (sent, "system: " SYSTEM " | user: What time do "
       "you open? | assistant: We open at nine. | user: Thanks.");
   g_free (sent);
   fail_unless_equals_int (gst_vani_context_get_n_messages (context), 5);
-  fail_unless_equals_string (content_of (context, 4), "You are welcome!");
+  fail_unless_equals_string (vani_chat_content_of (context, 4), "You are welcome!");
   g_object_unref (context);
-  stop ();
+  vani_chat_stop ();
 }
 
 GST_END_TEST;
@@ -178,38 +64,38 @@ GST_START_TEST (test_barge_in)
   const gchar *said;
   gchar *sent;
 
-  start (answers);
-  user_says ("Book a table.");
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+  vani_chat_start (SYSTEM_PROMPT, answers);
+  vani_chat_user_says ("Book a table.");
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
 
   /* the user speaks over the bot: interruption, flush, truncated answer */
-  fail_unless (gst_harness_push_event (h,
+  fail_unless (gst_harness_push_event (vani_chat_harness (),
           gst_vani_event_new_user_started_speaking (0, 0)));
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_INTERRUPTION));
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_INTERRUPTION));
   /* the flush silenced the bot at once */
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
-  context = get_context ();
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  context = vani_chat_context ();
   fail_unless_equals_int (gst_vani_context_get_n_messages (context), 3);
-  said = content_of (context, 2);
+  said = vani_chat_content_of (context, 2);
   fail_unless (g_str_has_prefix (said, "First we check the date."), "%s",
       said);
   fail_unless (strstr (said, "by e-mail") == NULL, "all was kept: %s", said);
 
   /* the user's new turn is answered, with the truncated history */
-  fail_unless_equals_int (gst_harness_push (h,
+  fail_unless_equals_int (gst_harness_push (vani_chat_harness (),
           gst_buffer_new_memdup ("Stop.", 5)), GST_FLOW_OK);
-  fail_unless (gst_harness_push_event (h,
+  fail_unless (gst_harness_push_event (vani_chat_harness (),
           gst_vani_event_new_user_stopped_speaking (0, 0)));
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
-  sent = request_contents (1);
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  sent = vani_chat_request_contents (1);
   fail_unless (g_str_has_suffix (sent, "| user: Stop."), "%s", sent);
   fail_unless (strstr (sent, "by e-mail") == NULL, "%s", sent);
   g_free (sent);
-  fail_unless_equals_string (content_of (context,
+  fail_unless_equals_string (vani_chat_content_of (context,
           gst_vani_context_get_n_messages (context) - 1), "Sure, stopping.");
   g_object_unref (context);
-  stop ();
+  vani_chat_stop ();
 }
 
 GST_END_TEST;
@@ -238,18 +124,18 @@ GST_START_TEST (test_tool_call_in_voice_turn)
   GstVaniMessage *m;
   guint calls = 0;
 
-  start (answers);
-  vani_fake_server_queue_reply (server, CHAT,
+  vani_chat_start (SYSTEM_PROMPT, answers);
+  vani_fake_server_queue_reply (vani_chat_server (), CHAT,
       vani_fake_reply_new_tool_calls_stream (1, ids, names, arguments));
-  llm = gst_harness_find_element (h, "vanillm");
+  llm = gst_harness_find_element (vani_chat_harness (), "vanillm");
   g_signal_connect (llm, "tool-call", G_CALLBACK (answer_opening_hours),
       &calls);
-  user_says ("When do you open on Monday?");
-  fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
+  vani_chat_user_says ("When do you open on Monday?");
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
   fail_unless_equals_int (g_atomic_int_get (&calls), 1);
 
   /* system, user, assistant tool call, tool result, spoken answer */
-  context = get_context ();
+  context = vani_chat_context ();
   fail_unless_equals_int (gst_vani_context_get_n_messages (context), 5);
   m = gst_vani_context_get_message (context, 2);
   fail_unless_equals_int (gst_vani_message_get_n_tool_calls (m), 1);
@@ -259,10 +145,10 @@ GST_START_TEST (test_tool_call_in_voice_turn)
   fail_unless_equals_string (gst_vani_message_get_content (m),
       "{\"opens\": \"09:00\"}");
   gst_vani_message_unref (m);
-  fail_unless_equals_string (content_of (context, 4), "We open at nine.");
+  fail_unless_equals_string (vani_chat_content_of (context, 4), "We open at nine.");
   g_object_unref (context);
   gst_object_unref (llm);
-  stop ();
+  vani_chat_stop ();
 }
 
 GST_END_TEST;
@@ -280,9 +166,9 @@ drain_harness_events (void)
 {
   GstEvent *event;
 
-  while ((event = gst_harness_try_pull_event (h)))
+  while ((event = gst_harness_try_pull_event (vani_chat_harness ())))
     gst_event_unref (event);
-  while ((event = gst_harness_try_pull_upstream_event (h)))
+  while ((event = gst_harness_try_pull_upstream_event (vani_chat_harness ())))
     gst_event_unref (event);
 }
 
@@ -295,10 +181,10 @@ static gsize
 heap_without_context (GstVaniContext * context)
 {
   gst_vani_context_clear_messages (context);
-  vani_fake_server_forget_requests (server);
+  vani_fake_server_forget_requests (vani_chat_server ());
   drain_harness_events ();
-  gst_bus_set_flushing (bus, TRUE);
-  gst_bus_set_flushing (bus, FALSE);
+  gst_bus_set_flushing (vani_chat_bus (), TRUE);
+  gst_bus_set_flushing (vani_chat_bus (), FALSE);
   return mallinfo2 ().uordblks;
 }
 
@@ -307,11 +193,11 @@ static guint
 count_connections (const gchar * path, guint n)
 {
   GHashTable *ports = g_hash_table_new (NULL, NULL);
-  guint i, total = vani_fake_server_get_n_requests (server, path), count;
+  guint i, total = vani_fake_server_get_n_requests (vani_chat_server (), path), count;
 
   for (i = total - n; i < total; i++)
     g_hash_table_add (ports, GUINT_TO_POINTER (vani_fake_request_get_client_port
-            (vani_fake_server_get_request (server, path, i))));
+            (vani_fake_server_get_request (vani_chat_server (), path, i))));
   count = g_hash_table_size (ports);
   g_hash_table_unref (ports);
   return count;
@@ -326,9 +212,9 @@ GST_START_TEST (test_fifty_turns)
   gsize heap_before = 0, heap_after;
   guint turn;
 
-  start (answers);
-  gst_harness_set_drop_buffers (h, TRUE);
-  context = get_context ();
+  vani_chat_start (SYSTEM_PROMPT, answers);
+  gst_harness_set_drop_buffers (vani_chat_harness (), TRUE);
+  context = vani_chat_context ();
 
   for (turn = 0; turn < N_TURNS; turn++) {
     gchar *question = g_strdup_printf ("Question number %u?", turn);
@@ -336,10 +222,10 @@ GST_START_TEST (test_fifty_turns)
     if (turn == WARM_UP_TURNS)
       heap_before = heap_without_context (context);
     /* 20 ms of speech per answer keeps the run short */
-    vani_fake_server_queue_reply (server, VANI_FAKE_SPEECH,
+    vani_fake_server_queue_reply (vani_chat_server (), VANI_FAKE_SPEECH,
         vani_fake_reply_new_pcm (24000, 20));
-    user_says (question);
-    fail_unless (wait_message (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING),
+    vani_chat_user_says (question);
+    fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING),
         "turn %u not answered", turn);
     drain_harness_events ();
     g_free (question);
@@ -347,8 +233,8 @@ GST_START_TEST (test_fifty_turns)
 
   fail_unless_equals_int (gst_vani_context_get_n_messages (context),
       2 * (N_TURNS - WARM_UP_TURNS));
-  fail_unless_equals_string (content_of (context, 0), "Question number 10?");
-  fail_unless_equals_string (content_of (context, 1), answers[10 % 3]);
+  fail_unless_equals_string (vani_chat_content_of (context, 0), "Question number 10?");
+  fail_unless_equals_string (vani_chat_content_of (context, 1), answers[10 % 3]);
   /* kept-alive connections: no TCP or TLS handshake per turn */
   fail_unless_equals_int (count_connections (CHAT, 40), 1);
   fail_unless_equals_int (count_connections (VANI_FAKE_SPEECH, 40), 1);
@@ -357,7 +243,7 @@ GST_START_TEST (test_fifty_turns)
       "heap grew by %" G_GSSIZE_FORMAT " bytes over %u turns",
       (gssize) (heap_after - heap_before), N_TURNS - WARM_UP_TURNS);
   g_object_unref (context);
-  stop ();
+  vani_chat_stop ();
 }
 
 GST_END_TEST;
