@@ -219,6 +219,10 @@ end_conversation (GstVaniAssistantAggregator * self, GstPad * pad,
   GST_OBJECT_UNLOCK (self);
   if (!gst_pad_event_default (pad, parent, event) || !first)
     return TRUE;
+  /* before EOS, which applications take as the end of everything */
+  gst_vani_timer_cancel (&self->stopped_timer, GST_ELEMENT (self));
+  commit_said (self, GST_CLOCK_TIME_NONE);
+  set_bot_speaking (self, FALSE);
   GST_INFO_OBJECT (self, "the conversation is over: EOS");
   return gst_pad_push_event (self->srcpad, gst_event_new_eos ());
 }

@@ -423,6 +423,10 @@ gst_vani_user_aggregator_chain (GstPad * pad, GstObject * parent,
   GstMapInfo map;
   gchar *text;
 
+  if (gst_buffer_get_size (buffer) == 0) {     /* no words: a gap marker */
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
   gst_buffer_map (buffer, &map, GST_MAP_READ);
   text = g_utf8_make_valid ((const gchar *) map.data, map.size);
   gst_buffer_unmap (buffer, &map);
