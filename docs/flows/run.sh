@@ -7,6 +7,7 @@
 #
 # Usage: docs/flows/run.sh restaurant|patient-intake|order-status
 # (order-status has an application handler, so it runs order_status.py.)
+# VANI_CALLER_PAUSE: seconds between the caller's lines (6).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,13 +31,14 @@ export OPENAI_BASE_URL OPENAI_API_KEY
 
 # An empty first line starts the stream, so the flow starts and the bot
 # greets; the caller answers after the bot has had time to speak.
+pause=${VANI_CALLER_PAUSE:-6}
 caller() {
   echo
-  sleep 6
+  sleep "$pause"
   while IFS= read -r line; do
     echo "caller: $line" >&2
     echo "$line"
-    sleep 7
+    sleep "$pause"
   done <"$here/scripted/$name/user.txt"
 }
 
