@@ -499,11 +499,14 @@ role_message_array (const gchar * text)
 {
   JsonArray *array = json_array_new ();
   JsonObject *m = json_object_new ();
+  JsonNode *node;
 
   json_object_set_string_member (m, "role", "system");
   json_object_set_string_member (m, "content", text);
   json_array_add_object_element (array, m);
-  return json_node_init_array (json_node_alloc (), array);
+  node = json_node_init_array (json_node_alloc (), array);
+  json_array_unref (array);     /* the node holds its own reference */
+  return node;
 }
 
 static Node *
@@ -824,13 +827,16 @@ tools_of_locked (GstVaniFlow * flow, Node * node)
 {
   JsonArray *tools = json_array_new ();
   GPtrArray *lists[] = { node->functions, flow->global_functions };
+  JsonNode *array;
   guint l, i;
 
   for (l = 0; l < G_N_ELEMENTS (lists); l++)
     for (i = 0; i < lists[l]->len; i++)
       json_array_add_element (tools, json_node_copy (((Function *)
                   g_ptr_array_index (lists[l], i))->schema));
-  return json_node_init_array (json_node_alloc (), tools);
+  array = json_node_init_array (json_node_alloc (), tools);
+  json_array_unref (tools);     /* the node holds its own reference */
+  return array;
 }
 
 /* The node's messages, by its strategy, and exactly its tools. */
