@@ -1485,12 +1485,33 @@ on_request_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   read_next_chunk (turn);
 }
 
-static void
-turn_start_round (Turn * turn)
+/* The POST of a round with @context as its body; fails the turn when it
+ * cannot be made (a bad base-url). */
+static gboolean
+turn_prepare_request (Turn * turn, GstVaniContext * context, gboolean stream)
 {
   GstVaniLLM *self = turn->self;
   GError *error = NULL;
   GBytes *body;
+
+  turn->msg = gst_vani_http_settings_new_post (GST_OBJECT (self),
+      &self->http_settings, "/chat/completions", &error);
+  if (!turn->msg) {
+    turn_fail (turn, "Cannot send the request", error->message);
+    g_error_free (error);
+    return FALSE;
+  }
+  body = build_request_body (self, context, stream);
+  soup_message_set_request_body_from_bytes (turn->msg, "application/json",
+      body);
+  g_bytes_unref (body);
+  return TRUE;
+}
+
+static void
+turn_start_round (Turn * turn)
+{
+  GstVaniLLM *self = turn->self;
   guint64 max_event;
 
   if (!turn_is_current (turn)) {
@@ -1502,18 +1523,8 @@ turn_start_round (Turn * turn)
   max_event = self->max_event_size;
   GST_OBJECT_UNLOCK (self);
 
-  turn->msg = gst_vani_http_settings_new_post (GST_OBJECT (self),
-      &self->http_settings, "/chat/completions", &error);
-  if (!turn->msg) {
-    turn_fail (turn, "Cannot send the request", error->message);
-    g_error_free (error);
+  if (!turn_prepare_request (turn, turn->context, TRUE))
     return;
-  }
-
-  body = build_request_body (self, turn->context, TRUE);
-  soup_message_set_request_body_from_bytes (turn->msg, "application/json",
-      body);
-  g_bytes_unref (body);
 
   if (turn->attempt == 0)
     turn->round++;
@@ -1636,26 +1647,16 @@ static void
 turn_start_summary (Turn * turn, const gchar * prompt)
 {
   GstVaniLLM *self = turn->self;
-  GstVaniContext *request;
-  GError *error = NULL;
-  GBytes *body;
+  GstVaniContext *request = gst_vani_context_snapshot (turn->context);
+  gboolean ready;
 
-  turn->msg = gst_vani_http_settings_new_post (GST_OBJECT (self),
-      &self->http_settings, "/chat/completions", &error);
-  if (!turn->msg) {
-    turn_fail (turn, "Cannot send the request", error->message);
-    g_error_free (error);
-    return;
-  }
-  request = gst_vani_context_snapshot (turn->context);
   gst_vani_context_add_system_message (request, prompt);
-  body = build_request_body (self, request, FALSE);
-  soup_message_set_request_body_from_bytes (turn->msg, "application/json",
-      body);
-  g_bytes_unref (body);
   GST_INFO_OBJECT (self, "asking for a summary of %u messages",
       gst_vani_context_get_n_messages (request));
+  ready = turn_prepare_request (turn, request, FALSE);
   g_object_unref (request);
+  if (!ready)
+    return;
 
   turn->stream_done = FALSE;
   turn->timed_out = FALSE;
