@@ -328,6 +328,17 @@ apply_pending_transition (GstVaniUserAggregator * self)
 }
 
 static void
+reply_spoken (GstVaniUserAggregator * self)
+{
+  GstVaniFlow *flow = get_flow (self);
+
+  if (flow) {
+    gst_vani_flow_reply_spoken (flow);
+    g_object_unref (flow);
+  }
+}
+
+static void
 on_flow_node_entered (GstVaniFlow * flow, const gchar * from,
     const gchar * to, const gchar * reason, GstElement * self)
 {
@@ -540,6 +551,7 @@ gst_vani_user_aggregator_src_event (GstPad * pad, GstObject * parent,
       self->bot_speaking = FALSE;
       GST_OBJECT_UNLOCK (self);
       arm_idle_timer (self);
+      reply_spoken (self);
       gst_event_unref (event);
       return TRUE;
     default:

@@ -110,6 +110,7 @@ struct _GstVaniFlow
   gchar *summarizing_to;        /* the node waiting for its summary */
   gchar *summarizing_reason;
   gboolean post_actions_due;
+  GPtrArray *spoken_actions;    /* function post-actions, run once spoken */
   gboolean ended;
 };
 
@@ -875,10 +876,12 @@ apply_node_locked (GstVaniFlow * flow, GstVaniContext * context, Node * node,
   json_node_unref (tools);
 }
 
-/* tts_say and end_conversation become events; function actions signals. */
+/* tts_say and end_conversation become events, which reach the listener in
+ * order with the reply; function actions become signals, at once or (post-
+ * actions) when the reply has been spoken: gst_vani_flow_reply_spoken(). */
 static void
 run_actions_locked (GstVaniFlow * flow, JsonNode * actions, GPtrArray * events,
-    Notes * notes)
+    Notes * notes, gboolean after_speech)
 {
   JsonArray *array;
   guint i;
@@ -891,7 +894,7 @@ run_actions_locked (GstVaniFlow * flow, JsonNode * actions, GPtrArray * events,
         NULL);
 
     if (g_str_equal (type, "function")) {
-      g_ptr_array_add (notes->actions,
+      g_ptr_array_add (after_speech ? flow->spoken_actions : notes->actions,
           g_strdup (json_object_get_string_member (a, "handler")));
       continue;
     }
@@ -930,7 +933,8 @@ enter_node_locked (GstVaniFlow * flow, GstVaniContext * context, Node * node,
   flow->post_actions_due = node->post_actions != NULL;
 
   apply_node_locked (flow, context, node, summary);
-  run_actions_locked (flow, node->pre_actions, events, notes);
+  g_ptr_array_set_size (flow->spoken_actions, 0);
+  run_actions_locked (flow, node->pre_actions, events, notes, FALSE);
   return node->respond_immediately && !flow->ended;
 }
 
@@ -1105,7 +1109,7 @@ flow_reply_done (GstVaniTool * tool, GstVaniContext * context,
   node = current_node_locked (flow);
   if (node && flow->post_actions_due && !flow->pending_next) {
     flow->post_actions_due = FALSE;
-    run_actions_locked (flow, node->post_actions, events, notes);
+    run_actions_locked (flow, node->post_actions, events, notes, TRUE);
   }
   g_mutex_unlock (&flow->lock);
   notes_emit_and_free (flow, notes);
@@ -1448,6 +1452,27 @@ gst_vani_flow_start (GstVaniFlow * flow, GstVaniContext * context,
 }
 
 /**
+ * gst_vani_flow_reply_spoken:
+ * @flow: a flow
+ *
+ * The bot has finished speaking: `function` post-actions whose reply has
+ * now been heard run (the #GstVaniFlow::action signal). The user aggregator
+ * calls it when `bot-stopped-speaking` comes upstream.
+ */
+void
+gst_vani_flow_reply_spoken (GstVaniFlow * flow)
+{
+  Notes *notes = notes_new ();
+
+  g_return_if_fail (GST_VANI_IS_FLOW (flow));
+  g_mutex_lock (&flow->lock);
+  g_ptr_array_extend_and_steal (notes->actions, flow->spoken_actions);
+  flow->spoken_actions = g_ptr_array_new_with_free_func (g_free);
+  g_mutex_unlock (&flow->lock);
+  notes_emit_and_free (flow, notes);
+}
+
+/**
  * gst_vani_flow_apply_pending:
  * @flow: a flow
  * @context: the conversation
@@ -1500,6 +1525,7 @@ gst_vani_flow_finalize (GObject * object)
   g_free (flow->pending_reason);
   g_free (flow->summarizing_to);
   g_free (flow->summarizing_reason);
+  g_ptr_array_unref (flow->spoken_actions);
   g_mutex_clear (&flow->lock);
   G_OBJECT_CLASS (gst_vani_flow_parent_class)->finalize (object);
 }
@@ -1573,4 +1599,5 @@ gst_vani_flow_init (GstVaniFlow * flow)
   flow->global_functions = g_ptr_array_new_with_free_func ((GDestroyNotify)
       function_free);
   flow->state = json_object_new ();
+  flow->spoken_actions = g_ptr_array_new_with_free_func (g_free);
 }

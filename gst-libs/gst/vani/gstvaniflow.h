@@ -69,6 +69,7 @@ GST_VANI_API GstStructure *gst_vani_flow_reply_new (const gchar * result,
 
 GST_VANI_API gboolean gst_vani_flow_start (GstVaniFlow * flow,
     GstVaniContext * context, GPtrArray * events);
+GST_VANI_API void gst_vani_flow_reply_spoken (GstVaniFlow * flow);
 GST_VANI_API gboolean gst_vani_flow_apply_pending (GstVaniFlow * flow,
     GstVaniContext * context, GPtrArray * events);
 

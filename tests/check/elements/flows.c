@@ -218,6 +218,7 @@ GST_START_TEST (test_handler_chooses_node)
 {
   GstVaniFlow *flow = gst_vani_flow_new_from_data (DYNAMIC_FLOW, -1, NULL);
   GstElement *user, *llm;
+  GstMessage *msg;
   gchar *node;
 
   fail_unless (flow != NULL);
@@ -234,7 +235,23 @@ GST_START_TEST (test_handler_chooses_node)
   vani_chat_begin ();
   fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
   vani_chat_user_says ("Eight o'clock.");
-  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED));
+  /* the handler's arguments become flow state, then the node changes */
+  msg = vani_chat_wait_message (GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED);
+  fail_unless (msg != NULL);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "key"), "time");
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "value"), "\"20:00\"");
+  gst_message_unref (msg);
+  msg = vani_chat_wait_message (GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED);
+  fail_unless (msg != NULL);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "from"), "ask");
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "to"), "waitlist");
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "reason"), "check_availability");
+  gst_message_unref (msg);
   fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
   assert_request (2, "system: You book tables. | system: Ask for a time. | "
       "assistant: What time? | user: Eight o'clock. | assistant: (tool call) "
@@ -296,7 +313,9 @@ GST_END_TEST;
   "\"Persona.\"}], \"task_messages\": [{\"role\": \"system\", \"content\": " \
   "\"Task A.\"}], \"functions\": [{\"name\": \"go_b\", \"transition_to\": " \
   "\"b\"}]}, " \
-  "\"b\": {\"context_strategy\": \"RESET\", \"task_messages\": [{\"role\": " \
+  "\"b\": {\"context_strategy\": \"RESET\", \"pre_actions\": [{\"type\": " \
+  "\"function\", \"handler\": \"enter_b\"}], \"post_actions\": [{\"type\": " \
+  "\"function\", \"handler\": \"spoke_b\"}], \"task_messages\": [{\"role\": " \
   "\"system\", \"content\": \"Task B.\"}], \"functions\": [{\"name\": " \
   "\"go_c\", \"transition_to\": \"c\"}]}, " \
   "\"c\": {\"context_strategy\": {\"strategy\": \"reset_with_summary\", " \
@@ -305,9 +324,16 @@ GST_END_TEST;
   "moment.\"}], \"task_messages\": [{\"role\": \"system\", \"content\": " \
   "\"Task C.\"}]}}}"
 
+static void
+count_action (GstVaniFlow * flow, const gchar * handler, GString * log)
+{
+  g_string_append_printf (log, "%s%s", log->len ? " " : "", handler);
+}
+
 /* reset keeps only the persona and the new task; reset_with_summary asks
  * for a summary first (one non-streamed request); respond_immediately
- * false waits for the user; a tts_say pre-action is spoken. */
+ * false waits for the user; a tts_say pre-action is spoken; function
+ * actions reach the application, post-actions once the reply was heard. */
 GST_START_TEST (test_strategies)
 {
   GstVaniFlow *flow = gst_vani_flow_new_from_data (STRATEGY_FLOW, -1, NULL);
@@ -316,7 +342,13 @@ GST_START_TEST (test_strategies)
   VaniFakeRequest *speech;
   guint n_speech;
 
+  GString *actions = g_string_new (NULL);
+
   fail_unless (flow != NULL);
+  g_signal_connect (flow, "action::enter_b", G_CALLBACK (count_action),
+      actions);
+  g_signal_connect (flow, "action::spoke_b", G_CALLBACK (count_action),
+      actions);
   start_flow_chat ("");
   user = vani_chat_user ();
   g_object_set (user, "flow-object", flow, NULL);
@@ -333,8 +365,11 @@ GST_START_TEST (test_strategies)
   vani_chat_begin ();
   fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
   vani_chat_user_says ("Go on.");
+  fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING));
+  fail_unless_equals_string (actions->str, "enter_b");  /* not heard yet */
   fail_unless (vani_chat_wait (GST_VANI_BUS_MESSAGE_BOT_STOPPED_SPEAKING));
   assert_request (2, "system: Persona. | system: Task B.", "go_c");
+  fail_unless_equals_string (actions->str, "enter_b spoke_b");
 
   vani_chat_user_says ("Next.");
   fail_unless (vani_fake_server_wait_requests (vani_chat_server (), CHAT, 5,
@@ -374,6 +409,7 @@ GST_START_TEST (test_strategies)
 
   vani_chat_stop ();
   g_object_unref (flow);
+  g_string_free (actions, TRUE);
 }
 
 GST_END_TEST;
