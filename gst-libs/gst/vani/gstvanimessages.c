@@ -46,6 +46,7 @@ static const gchar *const message_names[] = {
   [GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED] = "vani/flow-node-entered",
   [GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED] = "vani/flow-state-changed",
   [GST_VANI_BUS_MESSAGE_FLOW_ENDED] = "vani/flow-ended",
+  [GST_VANI_BUS_MESSAGE_TURN_METRICS] = "vani/turn-metrics",
 };
 
 /**

@@ -30,6 +30,8 @@ G_BEGIN_DECLS
  *   `value` as JSON text)
  * @GST_VANI_BUS_MESSAGE_FLOW_ENDED: a flow ran its `end_conversation` action
  *   (`node`, `reason`)
+ * @GST_VANI_BUS_MESSAGE_TURN_METRICS: where one turn's time went (see
+ *   gst_vani_bus_message_new_turn_metrics())
  *
  * The element messages gst-rustvani posts on the bus, as told by
  * gst_vani_bus_message_get_message_type(). (They are "bus messages" because
@@ -51,6 +53,7 @@ typedef enum {
   GST_VANI_BUS_MESSAGE_FLOW_NODE_ENTERED,
   GST_VANI_BUS_MESSAGE_FLOW_STATE_CHANGED,
   GST_VANI_BUS_MESSAGE_FLOW_ENDED,
+  GST_VANI_BUS_MESSAGE_TURN_METRICS,
 } GstVaniBusMessageType;
 
 /**

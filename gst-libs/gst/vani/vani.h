@@ -14,6 +14,7 @@
 #include <gst/vani/gstvanillmstream.h>
 #include <gst/vani/gstvanitool.h>
 #include <gst/vani/gstvaniflow.h>
+#include <gst/vani/gstvaniturnmetrics.h>
 #include <gst/vani/gstvanistt.h>
 #include <gst/vani/gstvanisentence.h>
 #include <gst/vani/gstvanitts.h>
