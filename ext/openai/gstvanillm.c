@@ -121,6 +121,7 @@ typedef struct
   GstEvent *event;
   gchar *text;
   GstVaniContext *context;
+  GstStructure *marks;          /* the turn's metrics so far */
 } Item;
 
 typedef struct _Turn Turn;
@@ -173,6 +174,7 @@ struct _Turn
   GPtrArray *calls;             /* PendingCall */
   guint n_unanswered;
   gboolean replied;             /* ended with an answer, not tool calls */
+  GstStructure *marks;          /* metrics marks, passed on at the end */
 };
 
 struct _GstVaniLLM
@@ -254,6 +256,8 @@ item_free (Item * item)
   g_free (item->text);
   if (item->context)
     g_object_unref (item->context);
+  if (item->marks)
+    gst_structure_free (item->marks);
   g_free (item);
 }
 
@@ -660,6 +664,8 @@ turn_close_request (Turn * turn)
 static void
 turn_free (Turn * turn)
 {
+  if (turn->marks)
+    gst_structure_free (turn->marks);
   turn_close_request (turn);
   turn_release_calls (turn);
   g_ptr_array_unref (turn->calls);
@@ -684,6 +690,18 @@ post_time_metric (GstVaniLLM * self, GstVaniMetricsKind kind,
   gst_element_post_message (GST_ELEMENT (self),
       gst_vani_bus_message_new_metrics_time (GST_OBJECT (self),
           GST_OBJECT_NAME (self), kind, value));
+}
+
+/* A turn's token counts add up over its rounds. */
+static void
+add_tokens (GstStructure * marks, const gchar * field, gint64 tokens)
+{
+  gint64 sum = 0;
+
+  if (tokens < 0)
+    return;
+  gst_structure_get_int64 (marks, field, &sum);
+  gst_structure_set (marks, field, G_TYPE_INT64, sum + tokens, NULL);
 }
 
 static void
@@ -711,6 +729,8 @@ post_usage (Turn * turn)
       gst_vani_bus_message_new_metrics_usage (GST_OBJECT (turn->self),
           GST_OBJECT_NAME (turn->self), s));
   gst_structure_free (s);
+  add_tokens (turn->marks, "prompt-tokens", usage.prompt_tokens);
+  add_tokens (turn->marks, "completion-tokens", usage.completion_tokens);
 }
 
 /* The end of a turn, however it ended: the response is closed for the
@@ -727,7 +747,8 @@ turn_finish (Turn * turn)
     post_time_metric (self, GST_VANI_METRICS_TOTAL,
         g_get_monotonic_time () * GST_USECOND - turn->turn_start);
   push_output (self, turn->generation,
-      gst_vani_event_new_llm_response_end (turn->response_id), NULL);
+      gst_vani_event_add_turn_marks (gst_vani_event_new_llm_response_end
+          (turn->response_id), turn->marks), NULL);
   if (turn->replied && turn_is_current (turn))
     run_reply_done_hook (turn);
   GST_DEBUG_OBJECT (self, "turn %" G_GUINT64_FORMAT " finished",
@@ -1247,6 +1268,9 @@ note_first_delta (Turn * turn)
   turn->first_delta = TRUE;
   post_time_metric (turn->self, GST_VANI_METRICS_TTFB,
       g_get_monotonic_time () * GST_USECOND - turn->request_sent);
+  if (!gst_structure_has_field (turn->marks, "first-token"))
+    gst_vani_turn_marks_set_time (turn->marks, "first-token",
+        g_get_monotonic_time ());
 }
 
 static gboolean
@@ -1542,6 +1566,9 @@ turn_start_round (Turn * turn)
   GST_INFO_OBJECT (self, "round %u: %u messages", turn->round,
       gst_vani_context_get_n_messages (turn->context));
   turn->request_sent = g_get_monotonic_time () * GST_USECOND;
+  if (!gst_structure_has_field (turn->marks, "request-sent"))
+    gst_vani_turn_marks_set_time (turn->marks, "request-sent",
+        turn->request_sent / GST_USECOND);
   arm_watchdog (turn);
   soup_session_send_async (gst_vani_http_get_session (self->http), turn->msg,
       G_PRIORITY_DEFAULT, NULL, on_request_sent, turn);
@@ -1666,11 +1693,15 @@ turn_start_summary (Turn * turn, const gchar * prompt)
       G_PRIORITY_DEFAULT, NULL, on_summary_sent, turn);
 }
 
+/* Takes @marks (may be NULL): the turn's metrics marks so far. */
 static void
-start_turn (GstVaniLLM * self, GstVaniContext * context, gboolean own)
+start_turn (GstVaniLLM * self, GstVaniContext * context, gboolean own,
+    GstStructure * marks)
 {
   Turn *turn = turn_new (self, context, own);
 
+  turn->marks = marks ? marks :
+      gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
   GST_DEBUG_OBJECT (self, "turn %" G_GUINT64_FORMAT " starts",
       turn->response_id);
   push_output (self, turn->generation,
@@ -1704,14 +1735,14 @@ process_items (GstVaniLLM * self)
         break;
       case ITEM_USER_TEXT:
         gst_vani_context_add_user_message (self->own_context, item->text);
-        start_turn (self, self->own_context, TRUE);
+        start_turn (self, self->own_context, TRUE, NULL);
         item_free (item);
         return;
       case ITEM_CONTEXT:
         /* passed on, so the assistant aggregator adds to the same context */
         push_output (self, current_generation (self),
             gst_vani_event_new_llm_context (item->context), NULL);
-        start_turn (self, item->context, FALSE);
+        start_turn (self, item->context, FALSE, g_steal_pointer (&item->marks));
         item_free (item);
         return;
     }
@@ -1900,8 +1931,11 @@ gst_vani_llm_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       if (gst_vani_event_parse_llm_context (event, &context)) {
         Item *item = g_new0 (Item, 1);
 
+        const GstStructure *marks = gst_vani_event_get_turn_marks (event);
+
         item->type = ITEM_CONTEXT;
         item->context = context;
+        item->marks = marks ? gst_structure_copy (marks) : NULL;
         enqueue (self, item);
       }
       gst_event_unref (event);

@@ -56,6 +56,7 @@ struct _GstVaniAssistantAggregator
   GstClockTime latency;
   GstSegment segment;
   gboolean ended;               /* end-conversation passed: EOS sent */
+  gint64 first_played;          /* monotonic µs the reply's first audio plays */
 
   GstVaniTimer stopped_timer;
 };
@@ -228,6 +229,55 @@ end_conversation (GstVaniAssistantAggregator * self, GstPad * pad,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Turn metrics                                                             */
+
+/* When the reply's first audio (at running time @start) is played: the
+ * pipeline latency after it reaches the sink, on the monotonic clock. */
+static void
+note_first_played (GstVaniAssistantAggregator * self, GstClockTime start)
+{
+  GstClockTime now = running_time_now (self), latency;
+  gint64 played = g_get_monotonic_time ();
+
+  GST_OBJECT_LOCK (self);
+  if (self->first_played) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  latency = GST_CLOCK_TIME_IS_VALID (self->latency) ? self->latency : 0;
+  if (GST_CLOCK_TIME_IS_VALID (now) && GST_CLOCK_TIME_IS_VALID (start))
+    played += GST_CLOCK_DIFF (now, start + latency) / GST_USECOND;
+  self->first_played = played;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The end of a reply: the turn's marks are complete. */
+static void
+post_turn_metrics (GstVaniAssistantAggregator * self, GstEvent * event)
+{
+  const GstStructure *marks = gst_vani_event_get_turn_marks (event);
+  GstStructure *all;
+  GstMessage *msg;
+  gchar *line;
+  gint64 played;
+
+  GST_OBJECT_LOCK (self);
+  played = self->first_played;
+  self->first_played = 0;
+  GST_OBJECT_UNLOCK (self);
+  if (!marks || !played)
+    return;
+  all = gst_structure_copy (marks);
+  gst_vani_turn_marks_set_time (all, "first-played", played);
+  msg = gst_vani_bus_message_new_turn_metrics (GST_OBJECT (self), all);
+  line = gst_vani_turn_metrics_describe (gst_message_get_structure (msg));
+  GST_INFO_OBJECT (self, "turn metrics: %s", line);
+  g_free (line);
+  gst_element_post_message (GST_ELEMENT (self), msg);
+  gst_structure_free (all);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Pads                                                                     */
 
 static GstFlowReturn
@@ -254,6 +304,7 @@ gst_vani_assistant_aggregator_chain (GstPad * pad, GstObject * parent,
     gst_buffer_unref (buffer);
     return GST_FLOW_EOS;
   }
+  note_first_played (self, start);
   gst_vani_timer_cancel (&self->stopped_timer, GST_ELEMENT (self));
   set_bot_speaking (self, TRUE);
   return gst_pad_push (self->srcpad, buffer);
@@ -321,6 +372,12 @@ gst_vani_assistant_aggregator_sink_event (GstPad * pad, GstObject * parent,
       break;
     case GST_VANI_EVENT_INTERRUPTION:
       interrupted (self);
+      GST_OBJECT_LOCK (self);
+      self->first_played = 0;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case GST_VANI_EVENT_LLM_RESPONSE_END:
+      post_turn_metrics (self, event);
       break;
     case GST_VANI_EVENT_END_CONVERSATION:
       return end_conversation (self, pad, parent, event);
@@ -356,6 +413,7 @@ reset (GstVaniAssistantAggregator * self)
   self->bot_speaking = FALSE;
   self->end = GST_CLOCK_TIME_NONE;
   self->ended = FALSE;
+  self->first_played = 0;
   self->latency = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   GST_OBJECT_UNLOCK (self);

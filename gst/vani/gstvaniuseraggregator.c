@@ -101,6 +101,7 @@ struct _GstVaniUserAggregator
   gboolean bot_speaking;
   gboolean interrupted;         /* this user turn already interrupted the bot */
   GString *turn_text;
+  GstStructure *turn_marks;     /* this user turn's metrics marks */
   GstSegment segment;           /* re-sent after our own flush */
 
   GstVaniTimer transcript_timer, false_interruption_timer, idle_timer;
@@ -136,12 +137,52 @@ ask_llm (GstVaniUserAggregator * self)
   push_serialized (self, gst_vani_event_new_llm_context (self->context));
 }
 
+/* The user's turn, with where its time went so far (metrics). */
+static void
+ask_llm_for_turn (GstVaniUserAggregator * self, GstStructure * marks)
+{
+  gst_vani_turn_marks_set_time (marks, "decision", g_get_monotonic_time ());
+  push_serialized (self, gst_vani_event_add_turn_marks
+      (gst_vani_event_new_llm_context (self->context), marks));
+}
+
+/* Called with the object lock. */
+static void
+mark_turn_locked (GstVaniUserAggregator * self, const gchar * mark,
+    gint64 when)
+{
+  if (!self->turn_marks)
+    self->turn_marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
+  gst_vani_turn_marks_set_time (self->turn_marks, mark, when);
+}
+
+/* When @running_time was, on the monotonic clock: the VAD backdates. */
+static gint64
+monotonic_at (GstVaniUserAggregator * self, GstClockTime running_time)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  gint64 now = g_get_monotonic_time ();
+  GstClockTime clock_now, base;
+
+  if (!clock || !GST_CLOCK_TIME_IS_VALID (running_time)) {
+    g_clear_object (&clock);
+    return now;
+  }
+  clock_now = gst_clock_get_time (clock);
+  base = gst_element_get_base_time (GST_ELEMENT (self));
+  gst_object_unref (clock);
+  if (clock_now < base || clock_now - base < running_time)
+    return now;
+  return now - (gint64) GST_TIME_AS_USECONDS (clock_now - base - running_time);
+}
+
 static void apply_pending_transition (GstVaniUserAggregator * self);
 
 /* The user's words are in: one user message, then the LLM's turn. */
 static void
 close_turn (GstVaniUserAggregator * self)
 {
+  GstStructure *marks;
   gchar *text;
 
   gst_vani_timer_cancel (&self->transcript_timer, GST_ELEMENT (self));
@@ -150,14 +191,20 @@ close_turn (GstVaniUserAggregator * self)
   text = g_strdup (g_strstrip (self->turn_text->str));
   g_string_truncate (self->turn_text, 0);
   self->interrupted = FALSE;
+  marks = self->turn_marks;
+  self->turn_marks = NULL;
   GST_OBJECT_UNLOCK (self);
 
   if (*text) {
     GST_INFO_OBJECT (self, "user turn: %s", text);
     apply_pending_transition (self);
     gst_vani_context_add_user_message (self->context, text);
-    ask_llm (self);
+    if (!marks)
+      marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
+    ask_llm_for_turn (self, marks);
   }
+  if (marks)
+    gst_structure_free (marks);
   g_free (text);
 }
 
@@ -425,6 +472,19 @@ prepare_flow (GstVaniUserAggregator * self)
 /* ------------------------------------------------------------------------ */
 /* Pads                                                                     */
 
+/* Called with the object lock: the user speech the STT heard. */
+static void
+add_audio_seconds_locked (GstVaniUserAggregator * self, GstClockTime duration)
+{
+  gdouble seconds = 0;
+
+  if (!self->turn_marks)
+    self->turn_marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
+  gst_structure_get_double (self->turn_marks, "audio-seconds", &seconds);
+  gst_structure_set (self->turn_marks, "audio-seconds", G_TYPE_DOUBLE,
+      seconds + (gdouble) duration / GST_SECOND, NULL);
+}
+
 static GstFlowReturn
 gst_vani_user_aggregator_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer)
@@ -441,9 +501,12 @@ gst_vani_user_aggregator_chain (GstPad * pad, GstObject * parent,
   gst_buffer_map (buffer, &map, GST_MAP_READ);
   text = g_utf8_make_valid ((const gchar *) map.data, map.size);
   gst_buffer_unmap (buffer, &map);
-  gst_buffer_unref (buffer);
 
   GST_OBJECT_LOCK (self);
+  mark_turn_locked (self, "transcript", g_get_monotonic_time ());
+  if (GST_BUFFER_DURATION_IS_VALID (buffer))
+    add_audio_seconds_locked (self, GST_BUFFER_DURATION (buffer));
+  gst_buffer_unref (buffer);
   if (self->turn_text->len)
     g_string_append_c (self->turn_text, ' ');
   g_string_append (self->turn_text, g_strstrip (text));
@@ -477,12 +540,18 @@ user_started (GstVaniUserAggregator * self)
 }
 
 static void
-user_stopped (GstVaniUserAggregator * self)
+user_stopped (GstVaniUserAggregator * self, GstEvent * event)
 {
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
   gboolean have_words;
+  gint64 speech_end;
   guint timeout;
 
+  gst_vani_event_parse_user_stopped_speaking (event, NULL, &running_time);
+  speech_end = monotonic_at (self, running_time);
   GST_OBJECT_LOCK (self);
+  mark_turn_locked (self, "vad-stop", g_get_monotonic_time ());
+  mark_turn_locked (self, "speech-end", speech_end);
   self->vad_seen = TRUE;
   self->user_speaking = FALSE;
   have_words = self->turn_text->len > 0;
@@ -524,7 +593,7 @@ gst_vani_user_aggregator_sink_event (GstPad * pad, GstObject * parent,
       user_started (self);
       break;
     case GST_VANI_EVENT_USER_STOPPED_SPEAKING:
-      user_stopped (self);
+      user_stopped (self, event);
       break;
     default:
       break;
@@ -625,6 +694,7 @@ gst_vani_user_aggregator_change_state (GstElement * element,
     self->interrupted = FALSE;
     g_string_truncate (self->turn_text, 0);
     gst_segment_init (&self->segment, GST_FORMAT_TIME);
+    g_clear_pointer (&self->turn_marks, gst_structure_free);
     self->flow_started = FALSE;
     GST_OBJECT_UNLOCK (self);
   }
@@ -765,6 +835,8 @@ gst_vani_user_aggregator_finalize (GObject * object)
   g_free (self->user_idle_prompt);
   g_free (self->flow_location);
   set_flow (self, NULL);
+  if (self->turn_marks)
+    gst_structure_free (self->turn_marks);
   g_string_free (self->turn_text, TRUE);
   G_OBJECT_CLASS (gst_vani_user_aggregator_parent_class)->finalize (object);
 }

@@ -52,6 +52,7 @@
 #include "gstvanievents.h"
 #include "gstvanimessages.h"
 #include "gstvanisentence.h"
+#include "gstvaniturnmetrics.h"
 
 #include <string.h>
 #include <gst/audio/audio.h>
@@ -289,6 +290,7 @@ typedef struct
   GstVaniTTSSentence *sentence;
   gchar *said;                  /* the sentence as written, for tts-text */
   gint64 text_in;               /* monotonic µs the reply's text came in */
+  gint64 queued;                /* monotonic µs the sentence was complete */
 } Item;
 
 typedef struct
@@ -322,6 +324,7 @@ typedef struct
   gboolean started;
   gboolean ttfb_pending;
   guint64 characters;
+  gint64 first_sentence, first_audio;   /* this reply's metrics marks */
   gint caps_rate;
   gboolean need_segment;
   GstClockTime next_pts;
@@ -547,6 +550,8 @@ speak_sentence (GstVaniTTS * tts, Item * item)
     priv->started = TRUE;
     priv->ttfb_pending = TRUE;
     priv->characters = 0;
+    priv->first_sentence = item->queued;
+    priv->first_audio = 0;
     gst_pad_push_event (priv->srcpad, gst_vani_event_new_tts_started ());
   }
   gst_pad_push_event (priv->srcpad, gst_vani_event_new_tts_text (item->said));
@@ -560,6 +565,7 @@ speak_sentence (GstVaniTTS * tts, Item * item)
     }
     if (priv->ttfb_pending) {
       priv->ttfb_pending = FALSE;
+      priv->first_audio = g_get_monotonic_time ();
       post_ttfb (tts, item->text_in);
     }
     ret = push_chunk (tts, chunk);
@@ -595,6 +601,22 @@ end_reply (GstVaniTTS * tts)
   gst_pad_push_event (priv->srcpad, gst_vani_event_new_tts_stopped ());
 }
 
+/* The turn's metrics, on the reply's llm-response-end. */
+static GstEvent *
+add_reply_marks (GstVaniTTS * tts, GstEvent * event)
+{
+  GstVaniTTSPrivate *priv = PRIV (tts);
+  GstStructure *marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
+
+  gst_vani_turn_marks_set_time (marks, "first-sentence", priv->first_sentence);
+  gst_vani_turn_marks_set_time (marks, "first-audio", priv->first_audio);
+  gst_structure_set (marks, "characters", G_TYPE_UINT64, priv->characters,
+      NULL);
+  event = gst_vani_event_add_turn_marks (event, marks);
+  gst_structure_free (marks);
+  return event;
+}
+
 static GstFlowReturn
 handle_item (GstVaniTTS * tts, Item * item)
 {
@@ -619,6 +641,8 @@ handle_item (GstVaniTTS * tts, Item * item)
     case ITEM_SENTENCE:
       return speak_sentence (tts, item);
     case ITEM_REPLY_END:
+      if (item->event && priv->first_audio)
+        item->event = add_reply_marks (tts, item->event);
       end_reply (tts);
       break;
   }
@@ -729,6 +753,7 @@ enqueue_sentence (GstVaniTTS * tts, const gchar * said, gint64 text_in)
   item->said = g_strdup (said);
   item->sentence = sentence_new (spoken);
   item->text_in = text_in;
+  item->queued = g_get_monotonic_time ();
   if (*spoken == '\0')          /* nothing to say aloud, e.g. only emoji */
     gst_vani_tts_sentence_finish (item->sentence, NULL);
   g_free (spoken);

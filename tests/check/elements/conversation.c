@@ -153,6 +153,65 @@ GST_START_TEST (test_tool_call_in_voice_turn)
 
 GST_END_TEST;
 
+static gint64
+mark_of (const GstStructure * s, const gchar * name)
+{
+  gint64 value = 0;
+
+  fail_unless (gst_structure_get_int64 (s, name, &value), "no %s", name);
+  return value;
+}
+
+/* Every stage stamps the turn; the assistant aggregator posts the whole
+ * story once the reply has passed. */
+GST_START_TEST (test_turn_metrics)
+{
+  const gchar *answers[] = { "We open at nine.", NULL };
+  const gchar *order[] = { "transcript", "decision",
+    "request-sent", "first-token", "first-sentence", "first-audio",
+    "first-played"
+  };
+  GstMessage *msg;
+  const GstStructure *s;
+  gint64 v2v, sum = 0, value;
+  guint64 characters = 0;
+  gchar *line;
+  guint i;
+
+  vani_chat_start (SYSTEM_PROMPT, answers);
+  vani_chat_user_says ("What time do you open?");
+  msg = vani_chat_wait_message (GST_VANI_BUS_MESSAGE_TURN_METRICS);
+  fail_unless (msg != NULL);
+  s = gst_message_get_structure (msg);
+
+  fail_unless (mark_of (s, "vad-stop") <= mark_of (s, "decision"));
+  for (i = 1; i < G_N_ELEMENTS (order); i++)
+    fail_unless (mark_of (s, order[i - 1]) <= mark_of (s, order[i]),
+        "%s after %s", order[i - 1], order[i]);
+  /* the stages add up to voice-to-voice */
+  v2v = mark_of (s, "voice-to-voice");
+  fail_unless_equals_int64 (v2v, mark_of (s, "first-played") -
+      mark_of (s, "speech-end"));
+  sum = mark_of (s, "end-of-turn") + mark_of (s, "to-llm") +
+      mark_of (s, "llm-ttfb") + mark_of (s, "to-tts") +
+      mark_of (s, "tts-ttfb") + mark_of (s, "to-sink");
+  fail_unless_equals_int64 (sum, v2v);
+  /* usage: the fake server counts tokens, the TTS characters */
+  fail_unless (gst_structure_get_int64 (s, "completion-tokens", &value));
+  fail_unless (value > 0);
+  fail_unless (gst_structure_get_uint64 (s, "characters", &characters));
+  fail_unless_equals_int ((gint) characters, 16);
+  line = gst_vani_turn_metrics_describe (s);
+  fail_unless (g_str_has_prefix (line, "voice-to-voice "), "%s", line);
+  fail_unless (strstr (line, " + llm-ttfb ") != NULL, "%s", line);
+  fail_unless (strstr (line, "; 16 characters") != NULL, "%s", line);
+  g_free (line);
+  gst_message_unref (msg);
+  vani_chat_stop ();
+}
+
+GST_END_TEST;
+
 #define N_TURNS 50
 #define WARM_UP_TURNS 10
 /* Bytes the heap may grow over the 40 measured turns with the context
@@ -258,6 +317,7 @@ conversation_suite (void)
   tcase_add_test (tc, test_barge_in);
   tcase_add_test (tc, test_tool_call_in_voice_turn);
   tcase_add_test (tc, test_fifty_turns);
+  tcase_add_test (tc, test_turn_metrics);
   suite_add_tcase (s, tc);
   return s;
 }
