@@ -1,29 +1,34 @@
 /* gst-rustvani
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Benchmark: what the framework adds to a voice turn. A spoken word
- * (tests/media/stt/eight.wav) is played in real time into vaniagent, again
- * and again with pauses, and every service is the fake server over loopback
- * with a fixed latency (STT, LLM time to first token, TTS time to first
- * audio):
+ * Benchmark: what the framework adds to a voice turn, and how many agents
+ * one process holds. A spoken word (tests/media/stt/eight.wav) is played in
+ * real time, in 20 ms buffers, into vaniagent, again and again with pauses.
+ * Every service is the fake server over loopback with a fixed latency (STT,
+ * LLM time to first token, TTS time to first audio):
  *
- *   appsrc ! clocksync ! vaniagent stt=vaniopenaistt llm=vanillm
- *       tts=vaniopenaitts ! fakesink sync=true
+ *   appsrc is-live=true ! clocksync ! vaniagent stt=vaniopenaistt
+ *       llm=vanillm tts=vaniopenaitts ! fakesink sync=true
  *
  * Each turn's vani/turn-metrics gives the VAD's decision and when the first
  * answer audio was played. The overhead is that span minus the three
  * configured latencies: VAD → STT request → transcript → context → LLM
  * request → first token → sentence → TTS request → first audio → sink, all
- * ours. The VAD's own wait (stop-secs) comes before the decision and is
- * reported apart, as voice-to-voice. The sink's processing-deadline (20 ms
- * by default in a live pipeline, which delays every buffer's rendering) is
- * set to 0: it is a sink setting, not work, and a sound card adds its own.
+ * ours. The VAD's own wait (stop-secs) comes before the decision and shows
+ * in voice-to-voice. The sink's processing-deadline (20 ms by default in a
+ * live pipeline, which delays every buffer's rendering) is set to 0: it is a
+ * sink setting, not work, and a sound card adds its own.
+ *
+ * With --sessions 1,10,50,... it runs that many agents at once in this one
+ * process, one count after the other, and adds CPU and RSS per session.
  *
  * Run: meson devenv -C build tests/bench/overhead/vani-bench-turn-overhead \
- *        [turns=200] [stt-ms=100] [llm-ms=200] [tts-ms=100]
+ *        [--turns 200] [--sessions 1] [--stt-ms 100] [--llm-ms 200] \
+ *        [--tts-ms 100]
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <gst/gst.h>
 #include <gst/vani/vani.h>
 
@@ -34,14 +39,26 @@
 #define RATE 16000
 #define WAV_HEADER 44
 #define PAUSE_MS 1900           /* after each word: VAD stop + answer + slack */
+#define CHUNK_BYTES (RATE * 2 / 50)     /* 20 ms, as a sound card gives */
+#define QUEUED_BYTES (CHUNK_BYTES * 5)
 
 typedef struct
 {
   GArray *overhead, *v2v, *llm_ttfb, *tts_ttfb;
   gint64 configured_us;
-  guint turns, done;
+  guint sessions_running;
+  guint done, expected;
   GMainLoop *loop;
 } Results;
+
+typedef struct
+{
+  GstElement *pipeline;
+  GBytes *word;
+  gsize pos;                    /* in the word + pause period */
+  guint turns_left;
+  GstClockTime pts;
+} Session;
 
 static GBytes *
 read_word (void)
@@ -59,48 +76,37 @@ read_word (void)
   return pcm;
 }
 
-#define CHUNK_BYTES (RATE * 2 / 50)     /* 20 ms, as a sound card gives */
-
-/* Pushes @len bytes of @pcm (NULL: silence) in 20 ms buffers from @pts. */
-static GstClockTime
-push_audio (GstElement * src, const guint8 * pcm, gsize len, GstClockTime pts)
-{
-  GstFlowReturn ret;
-  gsize off;
-
-  for (off = 0; off < len; off += CHUNK_BYTES) {
-    gsize n = MIN (CHUNK_BYTES, len - off);
-    GstBuffer *buffer = pcm ? gst_buffer_new_memdup (pcm + off, n) :
-        gst_buffer_new_allocate (NULL, n, NULL);
-
-    if (!pcm)
-      gst_buffer_memset (buffer, 0, 0, n);
-    GST_BUFFER_PTS (buffer) = pts;
-    GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (n / 2, GST_SECOND,
-        RATE);
-    pts += GST_BUFFER_DURATION (buffer);
-    g_signal_emit_by_name (src, "push-buffer", buffer, &ret);
-    gst_buffer_unref (buffer);
-  }
-  return pts;
-}
-
-/* The word then a pause, @turns times, timestamped; clocksync plays it in
- * real time. */
+/* appsrc asks for more: the next 20 ms of word or pause, as a microphone
+ * would give it (the queue stays small, so memory stays flat). */
 static void
-feed (GstElement * src, GBytes * word, guint turns)
+on_need_data (GstElement * src, guint length, Session * s)
 {
   gsize word_len;
-  const guint8 *pcm = g_bytes_get_data (word, &word_len);
-  GstClockTime pts = 0;
+  const guint8 *pcm = g_bytes_get_data (s->word, &word_len);
+  gsize period = word_len + RATE * 2 * PAUSE_MS / 1000;
+  gsize n = MIN (CHUNK_BYTES, period - s->pos);
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
   GstFlowReturn ret;
-  guint i;
+  gsize from_word = s->pos < word_len ? MIN (n, word_len - s->pos) : 0;
 
-  for (i = 0; i < turns; i++) {
-    pts = push_audio (src, pcm, word_len, pts);
-    pts = push_audio (src, NULL, RATE * 2 * PAUSE_MS / 1000, pts);
+  if (s->turns_left == 0) {
+    gst_buffer_unref (buffer);
+    g_signal_emit_by_name (src, "end-of-stream", &ret);
+    return;
   }
-  g_signal_emit_by_name (src, "end-of-stream", &ret);
+  gst_buffer_fill (buffer, 0, pcm + s->pos, from_word);
+  gst_buffer_memset (buffer, from_word, 0, n - from_word);
+  GST_BUFFER_PTS (buffer) = s->pts;
+  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (n / 2, GST_SECOND,
+      RATE);
+  s->pts += GST_BUFFER_DURATION (buffer);
+  s->pos += n;
+  if (s->pos >= period) {
+    s->pos = 0;
+    s->turns_left--;
+  }
+  g_signal_emit_by_name (src, "push-buffer", buffer, &ret);
+  gst_buffer_unref (buffer);
 }
 
 static gint64
@@ -118,25 +124,11 @@ append (GArray * array, gint64 value)
   g_array_append_val (array, value);
 }
 
-static gboolean
-on_message (GstBus * bus, GstMessage * msg, gpointer data)
+static void
+note_turn (Results * r, const GstStructure * s)
 {
-  Results *r = data;
-  const GstStructure *s;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS ||
-      GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-      g_printerr ("error: %" GST_PTR_FORMAT "\n", msg);
-    g_main_loop_quit (r->loop);
-    return G_SOURCE_CONTINUE;
-  }
-  if (gst_vani_bus_message_get_message_type (msg) !=
-      GST_VANI_BUS_MESSAGE_TURN_METRICS)
-    return G_SOURCE_CONTINUE;
-  s = gst_message_get_structure (msg);
   if (!gst_structure_has_field (s, "vad-stop"))
-    return G_SOURCE_CONTINUE;
+    return;
   if (g_getenv ("VANI_BENCH_VERBOSE")) {
     gchar *line = gst_vani_turn_metrics_describe (s);
 
@@ -148,82 +140,212 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
   append (r->v2v, get (s, "voice-to-voice"));
   append (r->llm_ttfb, get (s, "llm-ttfb"));
   append (r->tts_ttfb, get (s, "tts-ttfb"));
-  if (++r->done % 20 == 0)
-    g_printerr ("%u/%u turns\n", r->done, r->turns);
+  if (++r->done % 100 == 0)
+    g_printerr ("%u/%u turns\n", r->done, r->expected);
+}
+
+static gboolean
+on_message (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Results *r = data;
+
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:
+      g_printerr ("error: %" GST_PTR_FORMAT "\n", msg);
+      /* fall through */
+    case GST_MESSAGE_EOS:
+      if (--r->sessions_running == 0)
+        g_main_loop_quit (r->loop);
+      break;
+    case GST_MESSAGE_ELEMENT:
+      if (gst_vani_bus_message_get_message_type (msg) ==
+          GST_VANI_BUS_MESSAGE_TURN_METRICS)
+        note_turn (r, gst_message_get_structure (msg));
+      break;
+    default:
+      break;
+  }
   return G_SOURCE_CONTINUE;
+}
+
+/* Session @index of @count starts at its own point of the word + pause
+ * period, so the agents do not all speak at once. */
+static Session *
+session_new (const gchar * url, GBytes * word, guint turns, guint index,
+    guint count, Results * r)
+{
+  Session *s = g_new0 (Session, 1);
+  gsize period = g_bytes_get_size (word) + RATE * 2 * PAUSE_MS / 1000;
+  GstElement *src;
+  gchar *desc;
+
+  desc = g_strdup_printf ("appsrc name=src is-live=true format=time "
+      "max-bytes=%d caps=audio/x-raw,format=S16LE,rate=%d,channels=1,"
+      "layout=interleaved ! clocksync ! vaniagent stt=\"vaniopenaistt "
+      "base-url=%s api-key=sk-bench\" llm=\"vanillm base-url=%s "
+      "api-key=sk-bench\" tts=\"vaniopenaitts base-url=%s api-key=sk-bench\""
+      " ! fakesink sync=true async=false processing-deadline=0",
+      QUEUED_BYTES, RATE, url, url, url);
+  s->pipeline = gst_parse_launch (desc, NULL);
+  g_assert (s->pipeline);
+  g_free (desc);
+  s->word = g_bytes_ref (word);
+  s->turns_left = turns;
+  s->pos = (period / CHUNK_BYTES) * index / count * CHUNK_BYTES;
+  src = gst_bin_get_by_name (GST_BIN (s->pipeline), "src");
+  g_signal_connect (src, "need-data", G_CALLBACK (on_need_data), s);
+  gst_object_unref (src);
+  gst_bus_add_watch (GST_ELEMENT_BUS (s->pipeline), on_message, r);
+  return s;
+}
+
+static void
+session_free (Session * s)
+{
+  gst_element_set_state (s->pipeline, GST_STATE_NULL);
+  gst_bus_remove_watch (GST_ELEMENT_BUS (s->pipeline));
+  gst_object_unref (s->pipeline);
+  g_bytes_unref (s->word);
+  g_free (s);
+}
+
+static glong
+rss_kib (void)
+{
+  gchar *status = NULL, *line;
+  glong kib = 0;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+      (line = strstr (status, "VmRSS:")))
+    kib = atol (line + strlen ("VmRSS:"));
+  g_free (status);
+  return kib;
+}
+
+static gdouble
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+      (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+static void
+results_init (Results * r, guint sessions, guint turns, gint64 configured)
+{
+  r->overhead = g_array_new (FALSE, FALSE, sizeof (gint64));
+  r->v2v = g_array_new (FALSE, FALSE, sizeof (gint64));
+  r->llm_ttfb = g_array_new (FALSE, FALSE, sizeof (gint64));
+  r->tts_ttfb = g_array_new (FALSE, FALSE, sizeof (gint64));
+  r->configured_us = configured;
+  r->sessions_running = sessions;
+  r->expected = sessions * turns;
+  r->done = 0;
+}
+
+static void
+results_clear (Results * r)
+{
+  g_array_unref (r->overhead);
+  g_array_unref (r->v2v);
+  g_array_unref (r->llm_ttfb);
+  g_array_unref (r->tts_ttfb);
+}
+
+/* @sessions agents at once for @turns turns each; prints the figures. */
+static void
+run (const gchar * url, GBytes * word, guint sessions, guint turns,
+    gint64 configured, GMainLoop * loop)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      session_free);
+  Results r = { 0 };
+  glong rss_before = rss_kib (), rss_during;
+  gdouble cpu_before, cpu;
+  gint64 started;
+  guint i;
+
+  results_init (&r, sessions, turns, configured);
+  r.loop = loop;
+  for (i = 0; i < sessions; i++)
+    g_ptr_array_add (all, session_new (url, word, turns, i, sessions, &r));
+  cpu_before = cpu_seconds ();
+  started = g_get_monotonic_time ();
+  for (i = 0; i < sessions; i++)
+    gst_element_set_state (((Session *) g_ptr_array_index (all,
+                i))->pipeline, GST_STATE_PLAYING);
+  g_main_loop_run (loop);
+  cpu = cpu_seconds () - cpu_before;
+  rss_during = rss_kib ();
+
+  g_print ("\n%u session(s), %u turns each, %u turns measured; %.1f s\n",
+      sessions, turns, r.overhead->len,
+      (g_get_monotonic_time () - started) / 1e6);
+  g_print ("CPU per session %.2f%% of a core; RSS per session %.2f MiB "
+      "(%.1f MiB for all)\n", 100.0 * cpu / sessions /
+      ((g_get_monotonic_time () - started) / 1e6),
+      (rss_during - rss_before) / 1024.0 / sessions,
+      (rss_during - rss_before) / 1024.0);
+  vani_bench_report ("framework overhead", r.overhead);
+  vani_bench_report ("voice-to-voice", r.v2v);
+  vani_bench_report ("LLM TTFB (incl. latency)", r.llm_ttfb);
+  vani_bench_report ("TTS TTFB (incl. latency)", r.tts_ttfb);
+  g_ptr_array_unref (all);
+  results_clear (&r);
 }
 
 int
 main (int argc, char **argv)
 {
-  guint turns = argc > 1 ? atoi (argv[1]) : 200;
-  guint stt_ms = argc > 2 ? atoi (argv[2]) : 100;
-  guint llm_ms = argc > 3 ? atoi (argv[3]) : 200;
-  guint tts_ms = argc > 4 ? atoi (argv[4]) : 100;
+  gint turns = 200, stt_ms = 100, llm_ms = 200, tts_ms = 100;
+  gchar *sessions_list = NULL, **counts, **c;
+  GOptionEntry entries[] = {
+    {"turns", 0, 0, G_OPTION_ARG_INT, &turns, "Turns per session", "N"},
+    {"sessions", 0, 0, G_OPTION_ARG_STRING, &sessions_list,
+        "Concurrent sessions, one run per count (e.g. 1,10,50)", "LIST"},
+    {"stt-ms", 0, 0, G_OPTION_ARG_INT, &stt_ms, "STT latency", "MS"},
+    {"llm-ms", 0, 0, G_OPTION_ARG_INT, &llm_ms, "LLM time to first token",
+        "MS"},
+    {"tts-ms", 0, 0, G_OPTION_ARG_INT, &tts_ms, "TTS time to first audio",
+        "MS"},
+    {NULL}
+  };
   const gchar *answers[] = { "OK.", NULL }, *transcripts[] = { "eight", NULL };
-  Results r = { 0 };
+  GOptionContext *options = g_option_context_new ("- voice turn overhead");
   VaniFakeServer *server;
-  GstElement *pipeline, *src;
+  GMainLoop *loop;
   GBytes *word;
-  gchar *desc;
-  const gchar *url;
 
-  gst_init (&argc, &argv);
+  g_option_context_add_main_entries (options, entries, NULL);
+  g_option_context_add_group (options, gst_init_get_option_group ());
+  if (!g_option_context_parse (options, &argc, &argv, NULL))
+    return 2;
+  g_option_context_free (options);
+
   server = vani_fake_server_new (NULL);
   g_assert (server);
   vani_fake_server_set_answers (server, answers);
   vani_fake_server_set_transcripts (server, transcripts);
-  vani_fake_server_set_speech_ms_per_char (server, 60);
   vani_fake_server_set_latency (server, VANI_FAKE_TRANSCRIPTIONS, stt_ms);
   vani_fake_server_set_latency (server, VANI_FAKE_CHAT, llm_ms);
   vani_fake_server_set_latency (server, VANI_FAKE_SPEECH, tts_ms);
-  url = vani_fake_server_get_base_url (server);
-
-  desc = g_strdup_printf ("appsrc name=src is-live=true format=time caps=audio/x-raw,"
-      "format=S16LE,rate=%d,channels=1,layout=interleaved ! clocksync ! "
-      "vaniagent stt=\"vaniopenaistt base-url=%s api-key=sk-bench\" "
-      "llm=\"vanillm base-url=%s api-key=sk-bench\" "
-      "tts=\"vaniopenaitts base-url=%s api-key=sk-bench\" ! "
-      "fakesink sync=true async=false processing-deadline=0", RATE, url, url,
-      url);
-  pipeline = gst_parse_launch (desc, NULL);
-  g_assert (pipeline);
-  g_free (desc);
-
-  r.turns = turns;
-  r.configured_us = (gint64) (stt_ms + llm_ms + tts_ms) * 1000;
-  r.overhead = g_array_new (FALSE, FALSE, sizeof (gint64));
-  r.v2v = g_array_new (FALSE, FALSE, sizeof (gint64));
-  r.llm_ttfb = g_array_new (FALSE, FALSE, sizeof (gint64));
-  r.tts_ttfb = g_array_new (FALSE, FALSE, sizeof (gint64));
-  r.loop = g_main_loop_new (NULL, FALSE);
-  gst_bus_add_watch (GST_ELEMENT_BUS (pipeline), on_message, &r);
-
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  loop = g_main_loop_new (NULL, FALSE);
   word = read_word ();
-  feed (src, word, turns);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_main_loop_run (r.loop);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
 
   vani_bench_print_machine ();
-  g_print ("%u of %u turns measured; configured latencies: STT %u ms, LLM "
-      "TTFB %u ms, TTS TTFB %u ms\n", r.overhead->len, turns, stt_ms, llm_ms,
-      tts_ms);
-  vani_bench_report ("framework overhead", r.overhead);
-  vani_bench_report ("voice-to-voice", r.v2v);
-  vani_bench_report ("LLM TTFB (incl. latency)", r.llm_ttfb);
-  vani_bench_report ("TTS TTFB (incl. latency)", r.tts_ttfb);
+  g_print ("configured latencies: STT %d ms, LLM TTFB %d ms, TTS TTFB %d "
+      "ms\n", stt_ms, llm_ms, tts_ms);
+  counts = g_strsplit (sessions_list ? sessions_list : "1", ",", -1);
+  for (c = counts; *c; c++)
+    run (vani_fake_server_get_base_url (server), word, atoi (*c), turns,
+        (gint64) (stt_ms + llm_ms + tts_ms) * 1000, loop);
 
+  g_strfreev (counts);
+  g_free (sessions_list);
   g_bytes_unref (word);
-  gst_object_unref (src);
-  gst_bus_remove_watch (GST_ELEMENT_BUS (pipeline));
-  gst_object_unref (pipeline);
-  g_main_loop_unref (r.loop);
+  g_main_loop_unref (loop);
   vani_fake_server_free (server);
-  g_array_unref (r.overhead);
-  g_array_unref (r.v2v);
-  g_array_unref (r.llm_ttfb);
-  g_array_unref (r.tts_ttfb);
   return 0;
 }
