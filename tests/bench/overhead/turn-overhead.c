@@ -21,6 +21,8 @@
  *
  * With --sessions 1,10,50,... it runs that many agents at once in this one
  * process, one count after the other, and adds CPU and RSS per session.
+ * --server-process runs the fake server as its own process
+ * (vani-fake-server), so those figures are the agents' alone.
  *
  * Run: meson devenv -C build tests/bench/overhead/vani-bench-turn-overhead \
  *        [--turns 200] [--sessions 1] [--stt-ms 100] [--llm-ms 200] \
@@ -28,7 +30,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/vani/vani.h>
 
@@ -296,10 +301,47 @@ run (const gchar * url, GBytes * word, guint sessions, guint turns,
   results_clear (&r);
 }
 
+/* vani-fake-server in its own process; returns its base URL. */
+static gchar *
+spawn_server (gint stt_ms, gint llm_ms, gint tts_ms, GSubprocess ** process)
+{
+  gchar *answers = NULL, *line, *stt = g_strdup_printf ("%d", stt_ms);
+  gchar *llm = g_strdup_printf ("%d", llm_ms);
+  gchar *tts = g_strdup_printf ("%d", tts_ms);
+  GDataInputStream *out;
+  gint fd = g_file_open_tmp ("vani-bench-answers-XXXXXX", &answers, NULL);
+  GError *error = NULL;
+
+  g_assert (fd >= 0);
+  g_assert (write (fd, "OK.\n", 4) == 4);
+  close (fd);
+  *process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+      VANI_FAKE_SERVER_BIN, "--answers", answers, "--transcript", "eight",
+      "--stt-ms", stt, "--llm-ttfb-ms", llm, "--tts-ttfb-ms", tts, NULL);
+  if (!*process)
+    g_error ("cannot start the fake server: %s", error->message);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, NULL);
+  if (!line || !g_str_has_prefix (line, "VANI_FAKE_SERVER_URL="))
+    g_error ("the fake server did not start");
+  g_object_unref (out);
+  g_unlink (answers);
+  g_free (answers);
+  g_free (stt);
+  g_free (llm);
+  g_free (tts);
+  memmove (line, line + strlen ("VANI_FAKE_SERVER_URL="),
+      strlen (line) - strlen ("VANI_FAKE_SERVER_URL=") + 1);
+  return line;
+}
+
 int
 main (int argc, char **argv)
 {
   gint turns = 200, stt_ms = 100, llm_ms = 200, tts_ms = 100;
+  gboolean server_process = FALSE;
+  GSubprocess *process = NULL;
+  gchar *url;
   gchar *sessions_list = NULL, **counts, **c;
   GOptionEntry entries[] = {
     {"turns", 0, 0, G_OPTION_ARG_INT, &turns, "Turns per session", "N"},
@@ -310,11 +352,13 @@ main (int argc, char **argv)
         "MS"},
     {"tts-ms", 0, 0, G_OPTION_ARG_INT, &tts_ms, "TTS time to first audio",
         "MS"},
+    {"server-process", 0, 0, G_OPTION_ARG_NONE, &server_process,
+        "Run the fake server as a process of its own", NULL},
     {NULL}
   };
   const gchar *answers[] = { "OK.", NULL }, *transcripts[] = { "eight", NULL };
   GOptionContext *options = g_option_context_new ("- voice turn overhead");
-  VaniFakeServer *server;
+  VaniFakeServer *server = NULL;
   GMainLoop *loop;
   GBytes *word;
 
@@ -324,13 +368,18 @@ main (int argc, char **argv)
     return 2;
   g_option_context_free (options);
 
-  server = vani_fake_server_new (NULL);
-  g_assert (server);
-  vani_fake_server_set_answers (server, answers);
-  vani_fake_server_set_transcripts (server, transcripts);
-  vani_fake_server_set_latency (server, VANI_FAKE_TRANSCRIPTIONS, stt_ms);
-  vani_fake_server_set_latency (server, VANI_FAKE_CHAT, llm_ms);
-  vani_fake_server_set_latency (server, VANI_FAKE_SPEECH, tts_ms);
+  if (server_process) {
+    url = spawn_server (stt_ms, llm_ms, tts_ms, &process);
+  } else {
+    server = vani_fake_server_new (NULL);
+    g_assert (server);
+    vani_fake_server_set_answers (server, answers);
+    vani_fake_server_set_transcripts (server, transcripts);
+    vani_fake_server_set_latency (server, VANI_FAKE_TRANSCRIPTIONS, stt_ms);
+    vani_fake_server_set_latency (server, VANI_FAKE_CHAT, llm_ms);
+    vani_fake_server_set_latency (server, VANI_FAKE_SPEECH, tts_ms);
+    url = g_strdup (vani_fake_server_get_base_url (server));
+  }
   loop = g_main_loop_new (NULL, FALSE);
   word = read_word ();
 
@@ -339,13 +388,19 @@ main (int argc, char **argv)
       "ms\n", stt_ms, llm_ms, tts_ms);
   counts = g_strsplit (sessions_list ? sessions_list : "1", ",", -1);
   for (c = counts; *c; c++)
-    run (vani_fake_server_get_base_url (server), word, atoi (*c), turns,
+    run (url, word, atoi (*c), turns,
         (gint64) (stt_ms + llm_ms + tts_ms) * 1000, loop);
 
   g_strfreev (counts);
   g_free (sessions_list);
   g_bytes_unref (word);
   g_main_loop_unref (loop);
+  if (process) {
+    g_subprocess_force_exit (process);
+    g_subprocess_wait (process, NULL, NULL);
+    g_object_unref (process);
+  }
   vani_fake_server_free (server);
+  g_free (url);
   return 0;
 }
