@@ -41,6 +41,9 @@ def duration(path):
 
 
 def main():
+    print("machine: %d cores, %s" % (os.cpu_count(), next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+         if line.startswith("model name")), "unknown CPU")))
     refs = [line.strip().split("|") for line in open(os.path.join(MEDIA, "transcripts.txt"))]
     modes = [("language model", []),
              ("JSGF grammar", ["grammar=" + os.path.join(MEDIA, "restaurant.gram")])]

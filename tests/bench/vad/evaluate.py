@@ -68,6 +68,9 @@ def cpu_seconds(pipeline):
 
 def main():
     labels, pauses = read_table("labels.txt"), read_table("pauses.txt")
+    print("machine: %d cores, %s" % (os.cpu_count(), next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+         if line.startswith("model name")), "unknown CPU")))
     tp = fp = fn = 0
     delays, wrong_ends, total_pauses = [], 0, 0
     for file in sorted(labels):
