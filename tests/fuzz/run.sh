@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build-fuzz"
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"sse llmstream context"}
+targets=${*:-"sse llmstream context chunkscan"}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" "$top" -Dfuzzing=true -Db_sanitize=address,undefined \

@@ -13,6 +13,11 @@ G_GNUC_INTERNAL
 gboolean gst_vani_structure_get_string_dup (const GstStructure * s,
     const gchar * field, gchar ** value);
 
+/* The fast path for chat-completion chunks (gstvanichunkscan.c). */
+G_GNUC_INTERNAL
+gboolean gst_vani_chunk_scan_content (const gchar * data, gsize len,
+    GString * content);
+
 G_END_DECLS
 
 #endif /* __GST_VANI_PRIVATE_H__ */

@@ -30,6 +30,7 @@
 
 #include "gstvanillmstream.h"
 #include "gstvanijson.h"
+#include "gstvani-private.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -65,6 +66,7 @@ struct _GstVaniLLMStream
   gboolean has_usage;
 
   JsonParser *parser;           /* reused for every chunk */
+  GString *scratch;             /* the fast path's decoded content */
   GPtrArray *partials;          /* PartialCall */
   GPtrArray *calls;             /* GstVaniToolCall, built by finish */
   GArray *valid;                /* gboolean per call */
@@ -96,6 +98,7 @@ gst_vani_llm_stream_new (void)
   stream->reasoning = g_string_new (NULL);
   stream->held = g_string_new (NULL);
   stream->parser = json_parser_new_immutable ();
+  stream->scratch = g_string_new (NULL);
   stream->partials = g_ptr_array_new_with_free_func ((GDestroyNotify)
       partial_call_free);
   stream->calls = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -120,6 +123,7 @@ gst_vani_llm_stream_free (GstVaniLLMStream * stream)
   g_string_free (stream->held, TRUE);
   g_free (stream->finish_reason);
   g_object_unref (stream->parser);
+  g_string_free (stream->scratch, TRUE);
   g_ptr_array_unref (stream->partials);
   g_ptr_array_unref (stream->calls);
   g_array_unref (stream->valid);
@@ -578,6 +582,17 @@ gst_vani_llm_stream_push_event (GstVaniLLMStream * stream,
   if (!g_utf8_validate (data, len, NULL))
     return fail (error, GST_VANI_LLM_STREAM_ERROR_MALFORMED,
         g_strdup ("a chunk is not valid UTF-8"));
+
+  /* most chunks are one content delta: read those without a JSON tree */
+  g_string_truncate (stream->scratch, 0);
+  if (g_strcmp0 (event_name, "error") != 0 &&
+      gst_vani_chunk_scan_content (data, len, stream->scratch)) {
+    if (stream->scratch->len > 0) {
+      stream->first_delta = TRUE;
+      route_content (stream, stream->scratch->str, stream->scratch->len);
+    }
+    return GST_VANI_LLM_STREAM_STATUS_CONTINUE;
+  }
 
   root = gst_vani_json_parser_load (stream->parser, data, len, &parse_error);
   if (!root) {

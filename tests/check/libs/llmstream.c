@@ -382,6 +382,83 @@ GST_START_TEST (test_hostile_input_is_bounded)
 
 GST_END_TEST;
 
+/* The fast path for plain content deltas must read exactly what json-glib
+ * reads, and hand everything else to it. */
+GST_START_TEST (test_fast_path_matches_json_glib)
+{
+  static const struct
+  {
+    const gchar *json;
+    const gchar *content;
+    const gchar *reasoning;
+  } cases[] = {
+    {"{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+          "\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+          "\"assistant\",\"content\":\"Hi\"},\"logprobs\":null,"
+          "\"finish_reason\":null}]}", "Hi", ""},
+    {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+          "\"a\\\"b\\\\c\\/d\\n\\te\\u00e9\\ud83d\\ude00\"}}]}",
+        "a\"b\\c/d\n\te\xc3\xa9\xf0\x9f\x98\x80", ""},
+    {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":null}}]}", "", ""},
+    {" { \"choices\" : [ { \"index\" : 0 , \"delta\" : { \"content\" : "
+          "\"x\" } } ] } ", "x", ""},
+    {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"y\"},"
+          "\"logprobs\":{\"content\":[{\"token\":\"y\",\"logprob\":-0.1,"
+          "\"bytes\":[121],\"top_logprobs\":[]}]}}],\"system_fingerprint\":"
+          "\"fp\",\"usage\":null}", "y", ""},
+    {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\","
+          "\"content\":\"b\"}}]}", "b", ""},
+    {"{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other\"}}]}",
+        "", ""},
+    {"{\"created\":-1.5e+10,\"ok\":true,\"no\":false,\"choices\":[{\"index\":"
+          "0,\"delta\":{\"content\":\"n\"}}]}", "n", ""},
+    {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+          "\"<think>r</think>c\"}}]}", "c", "r"},
+    {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"z\","
+          "\"reasoning_content\":\"why\"}}]}", "z", "why"},
+    {"{\"choices\":[]}", "", ""},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *sse = g_strdup_printf ("data: %s\n\n" DONE, cases[i].json);
+    Run *run = run_stream (sse, 0);
+
+    fail_unless_equals_int (run->status, GST_VANI_LLM_STREAM_STATUS_DONE);
+    fail_unless_equals_string (run->content->str, cases[i].content);
+    fail_unless_equals_string (run->reasoning->str, cases[i].reasoning);
+    run_free (run);
+    g_free (sse);
+  }
+}
+
+GST_END_TEST;
+
+/* What the fast path refuses, json-glib judges: malformed stays an error. */
+GST_START_TEST (test_fast_path_leaves_malformed_to_json_glib)
+{
+  const gchar *bad[] = {
+    "{\"choices\":[]} x",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a}}]}",
+    "{\"choices\":[",
+    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}],}",
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    gchar *sse = g_strdup_printf ("data: %s\n\n" DONE, bad[i]);
+    Run *run = run_stream (sse, 0);
+
+    fail_unless (run->status == GST_VANI_LLM_STREAM_STATUS_ERROR,
+        "accepted: %s", bad[i]);
+    fail_unless_equals_string (run->content->str, "");
+    run_free (run);
+    g_free (sse);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 llmstream_suite (void)
 {
@@ -400,6 +477,8 @@ llmstream_suite (void)
   tcase_add_test (tc, test_usage_sources);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_hostile_input_is_bounded);
+  tcase_add_test (tc, test_fast_path_matches_json_glib);
+  tcase_add_test (tc, test_fast_path_leaves_malformed_to_json_glib);
   return s;
 }
 
