@@ -67,6 +67,7 @@ struct _VaniFakeServer
   gchar **transcripts;
   guint next_transcript;
   guint speech_ms_per_char;
+  GThreadPool *sleepers;        /* precise reply delays */
 };
 
 /* One reply being written. */
@@ -809,15 +810,48 @@ reset_connection (SoupServerMessage * msg, VaniFakeReply * reply)
   g_object_unref (stream);
 }
 
+/* A reply's configured latency, to the tens of microseconds: a GLib timeout
+ * wakes up to a millisecond late, and the benchmarks would count that as
+ * ours. A pool thread sleeps, then hands over to the server thread. */
+typedef struct
+{
+  VaniFakeServer *server;
+  Writer *writer;               /* only compared on the server thread */
+  gint64 due;
+} Delay;
+
 static gboolean
 delayed_start_cb (gpointer data)
 {
-  Writer *w = data;
+  Delay *d = data;
 
-  g_source_unref (w->timer);
-  w->timer = NULL;
-  start_response (w);
+  /* the client may have gone, and the writer with it */
+  if (g_list_find (d->server->writers, d->writer))
+    start_response (d->writer);
   return G_SOURCE_REMOVE;
+}
+
+static void
+sleep_then_start (gpointer data, gpointer unused)
+{
+  Delay *d = data;
+  gint64 left = d->due - g_get_monotonic_time ();
+
+  if (left > 0)
+    g_usleep (left);
+  g_main_context_invoke_full (d->server->context, G_PRIORITY_DEFAULT,
+      delayed_start_cb, d, g_free);
+}
+
+static void
+start_after (Writer * w, guint ms)
+{
+  Delay *d = g_new0 (Delay, 1);
+
+  d->server = w->server;
+  d->writer = w;
+  d->due = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+  g_thread_pool_push (w->server->sleepers, d, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -931,13 +965,10 @@ handle_request (SoupServer * soup, SoupServerMessage * msg,
   writer_watch_hangup (w);
 
   latency += reply->headers_delay_ms;
-  if (latency > 0) {
-    w->timer = g_timeout_source_new (latency);
-    g_source_set_callback (w->timer, delayed_start_cb, w, NULL);
-    g_source_attach (w->timer, server->context);
-  } else {
+  if (latency > 0)
+    start_after (w, latency);
+  else
     start_response (w);
-  }
 }
 
 static gpointer
@@ -1005,6 +1036,8 @@ vani_fake_server_new_on_port (guint port, GError ** error)
       g_free);
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
+  server->sleepers = g_thread_pool_new (sleep_then_start, NULL, 256, FALSE,
+      NULL);
   server->thread = g_thread_new ("vani-fake-server", server_thread, server);
 
   g_mutex_lock (&server->lock);
@@ -1041,6 +1074,8 @@ vani_fake_server_free (VaniFakeServer * server)
 
   if (!server)
     return;
+  /* delays still sleeping hand over to the running loop first */
+  g_thread_pool_free (server->sleepers, FALSE, TRUE);
   source = g_idle_source_new ();
   g_source_set_callback (source, quit_cb, server->loop, NULL);
   g_source_attach (source, server->context);
