@@ -170,6 +170,7 @@ struct _Turn
   GSource *retry_timer;
   GString *text;                /* the content of this round */
   GString *spoken;              /* all content of the turn, for the own context */
+  GString *unsent;              /* content of this read, pushed as one buffer */
 
   GPtrArray *calls;             /* PendingCall */
   guint n_unanswered;
@@ -596,6 +597,7 @@ turn_new (GstVaniLLM * self, GstVaniContext * context, gboolean own)
   turn->turn_start = g_get_monotonic_time () * GST_USECOND;
   turn->text = g_string_new (NULL);
   turn->spoken = g_string_new (NULL);
+  turn->unsent = g_string_new (NULL);
   turn->calls = g_ptr_array_new ();
   g_mutex_lock (&self->lock);
   turn->response_id = ++self->next_response_id;
@@ -673,6 +675,7 @@ turn_free (Turn * turn)
   g_free (turn->stream_error);
   g_string_free (turn->text, TRUE);
   g_string_free (turn->spoken, TRUE);
+  g_string_free (turn->unsent, TRUE);
   g_object_unref (turn->context);
   g_free (turn);
 }
@@ -1257,7 +1260,17 @@ on_content (const gchar * text, gsize len, gpointer user_data)
 
   g_string_append_len (turn->text, text, len);
   g_string_append_len (turn->spoken, text, len);
-  push_text (turn, text, len);
+  g_string_append_len (turn->unsent, text, len);
+}
+
+/* The deltas that came in one network read leave as one buffer: they
+ * arrived together, so nothing waits, and a fast stream does not cost a
+ * buffer per token. */
+static void
+flush_unsent (Turn * turn)
+{
+  push_text (turn, turn->unsent->str, turn->unsent->len);
+  g_string_truncate (turn->unsent, 0);
 }
 
 static void
@@ -1301,8 +1314,10 @@ static void
 turn_round_complete (Turn * turn)
 {
   GError *error = NULL;
+  gboolean finished = gst_vani_llm_stream_finish (turn->reply, &error);
 
-  if (!gst_vani_llm_stream_finish (turn->reply, &error)) {
+  flush_unsent (turn);          /* text held back for a possible tag */
+  if (!finished) {
     turn_fail (turn, "The LLM reply was cut short", error->message);
     g_error_free (error);
     return;
@@ -1395,11 +1410,13 @@ on_chunk_read (GObject * source, GAsyncResult * res, gpointer user_data)
   if (!gst_vani_sse_parser_feed (turn->sse, g_bytes_get_data (bytes, NULL),
           size, on_sse_event, turn, &error)) {
     g_bytes_unref (bytes);
+    flush_unsent (turn);
     turn_fail (turn, "The LLM stream is malformed", error->message);
     g_error_free (error);
     return;
   }
   g_bytes_unref (bytes);
+  flush_unsent (turn);
 
   if (turn->stream_error) {
     turn_fail (turn, "The LLM server reported an error", turn->stream_error);

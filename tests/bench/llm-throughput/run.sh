@@ -44,7 +44,10 @@ echo "stream: $deltas content deltas + 200 tool-call deltas, $(wc -c < "$work/st
 echo "client cpu_s wall_s"
 r=0
 while [ $r -lt "$runs" ]; do
-  measure vanillm sh -c "echo 'stream please' | meson devenv -C '$build' gst-launch-1.0 -q fdsrc fd=0 \
+  # gst-launch itself, not through `meson devenv` (a Python process whose
+  # start-up would be counted)
+  measure vanillm sh -c "echo 'stream please' | GST_PLUGIN_PATH='$build/ext/openai' \
+    GST_REGISTRY='$work/registry.bin' gst-launch-1.0 -q fdsrc fd=0 \
     ! vanillm base-url=$url api-key=sk-bench model=bench max-tool-rounds=1 ! fakesink"
   measure openai-node node "$here/openai-client.mjs" "$url"
   measure curl curl -sN -o /dev/null -X POST -H 'Content-Type: application/json' \

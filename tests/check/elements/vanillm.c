@@ -280,12 +280,17 @@ GST_START_TEST (test_plain_text_turn)
   JsonArray *messages;
   VaniFakeRequest *raw;
 
-  queue_text ("Hello there, friend.");
+  VaniFakeReply *reply = vani_fake_reply_new_text_stream ("Hello there, "
+      "friend.", TRUE);
+
+  /* deltas that arrive apart leave apart (together, as one buffer) */
+  vani_fake_reply_set_chunk_delay_ms (reply, 20);
+  vani_fake_server_queue_reply (server, CHAT, reply);
   push_text ("Hi!\n");
   out = collect_turn ();
 
   fail_unless_equals_string (out->text->str, "Hello there, friend.");
-  fail_unless (out->n_buffers >= 3, "deltas were not pushed one by one");
+  fail_unless (out->n_buffers >= 3, "deltas were not pushed as they came");
   fail_unless_equals_int (GPOINTER_TO_UINT (out->vani_events->pdata[0]),
       GST_VANI_EVENT_LLM_RESPONSE_START);
 
