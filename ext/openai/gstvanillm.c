@@ -8,8 +8,9 @@
  *
  * vanillm runs a chat-completions request against any OpenAI-compatible
  * server (OpenAI, Groq, Ollama, vLLM, llama.cpp server, ...) and pushes the
- * reply downstream as it streams: one `text/x-raw,format=utf8` buffer per
- * content delta, between `llm-response-start` and `llm-response-end` events.
+ * reply downstream as it streams, in `text/x-raw,format=utf8` buffers (the
+ * content deltas that arrived in one network read go out as one buffer),
+ * between `llm-response-start` and `llm-response-end` events.
  *
  * It runs a request when it receives an `llm-context` event (the conversation
  * of a vaniuseraggregator upstream), or for every line of plain text it
