@@ -804,6 +804,8 @@ cancelled_while_waiting_cb (GCancellable * cancellable, gpointer data)
 static void
 turn_watch_cancel (Turn * turn, GCancellableSourceFunc func)
 {
+  /* a retry comes here from a wait that still has its own watch */
+  destroy_source (&turn->cancel_watch);
   turn_install_cancellable (turn);
   turn->cancel_watch = g_cancellable_source_new (turn->cancellable);
   g_source_set_callback (turn->cancel_watch, G_SOURCE_FUNC (func), turn,
