@@ -12,6 +12,7 @@ PACKAGES="
   python3 python3-gi python3-gst-1.0
   libpocketsphinx-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng sox
   valgrind curl
+  clang libclang-rt-14-dev
 "
 
 if [ "$(id -u)" -eq 0 ]; then

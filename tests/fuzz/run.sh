@@ -9,6 +9,7 @@ build="$top/build-fuzz"
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=${*:-"sse llmstream context chunkscan"}
+failed=0
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" "$top" -Dfuzzing=true -Db_sanitize=address,undefined \
@@ -23,9 +24,16 @@ for t in $targets; do
   work=$(mktemp -d)
   cp "$top/tests/fuzz/corpus/$t/"* "$work/"
   echo "== fuzz_$t for ${seconds}s"
+  status=0
   UBSAN_OPTIONS=halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
     "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -max_len=65536 \
-    -artifact_prefix="$top/tests/fuzz/crashers/$t-" "$work" 2>&1 | \
-    grep -E "^#[0-9]+ +DONE|Done [0-9]+ runs|ERROR|SUMMARY" || true
-  rm -rf "$work"
+    -artifact_prefix="$top/tests/fuzz/crashers/$t-" "$work" >"$work.log" 2>&1 ||
+    status=$?
+  grep -E "^#[0-9]+ +DONE|Done [0-9]+ runs|ERROR|SUMMARY" "$work.log" || true
+  rm -rf "$work" "$work.log"
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz_$t found a crash (exit $status): see tests/fuzz/crashers/"
+    failed=1
+  fi
 done
+exit "${failed:-0}"
