@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build-fuzz"
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"sse llmstream context chunkscan"}
+targets=${*:-"sse llmstream context chunkscan flow"}
 failed=0
 
 if [ ! -f "$build/build.ninja" ]; then

@@ -1146,24 +1146,28 @@ static GstVaniFlow *
 new_from_source (const gchar * json, gssize length, const gchar * source,
     GError ** error)
 {
+  /* NUL-terminated: error messages search it for line numbers */
+  gchar *text = length < 0 ? g_strdup (json) : g_strndup (json, length);
   GstVaniFlow *flow = gst_vani_flow_new ();
   JsonParser *parser = json_parser_new ();
-  Source src = { json, source };
+  Source src = { text, source };
   GError *parse_error = NULL;
-  gboolean ok;
+  gboolean ok = FALSE;
 
-  if (!json_parser_load_from_data (parser, json, length, &parse_error)) {
+  if (!json_parser_load_from_data (parser, text, -1, &parse_error)) {
     g_set_error (error, GST_VANI_FLOW_ERROR, GST_VANI_FLOW_ERROR_INVALID,
         "%s: not valid JSON: %s", source, parse_error->message);
     g_error_free (parse_error);
-    g_object_unref (parser);
-    g_object_unref (flow);
-    return NULL;
+  } else if (!json_parser_get_root (parser)) {
+    g_set_error (error, GST_VANI_FLOW_ERROR, GST_VANI_FLOW_ERROR_INVALID,
+        "%s: the flow is empty", source);
+  } else {
+    g_mutex_lock (&flow->lock);
+    ok = load_locked (flow, json_parser_get_root (parser), &src, error);
+    g_mutex_unlock (&flow->lock);
   }
-  g_mutex_lock (&flow->lock);
-  ok = load_locked (flow, json_parser_get_root (parser), &src, error);
-  g_mutex_unlock (&flow->lock);
   g_object_unref (parser);
+  g_free (text);
   if (!ok)
     g_clear_object (&flow);
   return flow;

@@ -525,6 +525,27 @@ GST_START_TEST (test_validation_errors)
       "\"nowhere\"}]}", "global function 'help': transition_to names no "
       "node 'nowhere'");
   check_invalid_flow ("not json", "not valid JSON");
+  check_invalid_flow ("", "the flow is empty");
+  check_invalid_flow ("[1]", "a flow must be a JSON object");
+}
+
+GST_END_TEST;
+
+/* Found by fuzz_flow: a buffer that is not NUL-terminated made the error
+ * path read past its end looking for line numbers. */
+GST_START_TEST (test_unterminated_data)
+{
+  static const gchar data[] = { '[', '1', ']' };
+  gchar *copy = g_memdup2 (data, sizeof (data));       /* no NUL after it */
+  GError *error = NULL;
+
+  fail_if (gst_vani_flow_new_from_data (copy, sizeof (data), &error));
+  fail_unless (strstr (error->message, "a flow must be a JSON object"));
+  g_clear_error (&error);
+  fail_if (gst_vani_flow_new_from_data (copy, 0, &error));
+  fail_unless (strstr (error->message, "the flow is empty"));
+  g_clear_error (&error);
+  g_free (copy);
 }
 
 GST_END_TEST;
@@ -541,6 +562,7 @@ flows_suite (void)
   tcase_add_test (tc, test_strategies);
   tcase_add_test (tc, test_barge_in_during_node);
   tcase_add_test (tc, test_validation_errors);
+  tcase_add_test (tc, test_unterminated_data);
   suite_add_tcase (s, tc);
   return s;
 }
