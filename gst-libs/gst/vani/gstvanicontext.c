@@ -524,6 +524,9 @@ get_optional_string (JsonObject * obj, const gchar * member,
     return TRUE;
   if (!node_is_string (node))
     return invalid (error, "\"%s\" must be a string", member);
+  /* json-glib turns an octal escape such as \615 into a lone byte */
+  if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
+    return invalid (error, "\"%s\" is not valid UTF-8", member);
   *value = json_node_get_string (node);
   return TRUE;
 }
@@ -541,6 +544,8 @@ parse_content (JsonObject * obj, gchar ** content, GError ** error)
   if (node_is_null (node))
     return TRUE;
   if (node_is_string (node)) {
+    if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
+      return invalid (error, "\"content\" is not valid UTF-8");
     *content = g_strdup (json_node_get_string (node));
     return TRUE;
   }
@@ -558,6 +563,11 @@ parse_content (JsonObject * obj, gchar ** content, GError ** error)
       return invalid (error, "content part %u is not an object", i);
     }
     t = json_object_get_member (json_node_get_object (part), "text");
+    if (node_is_string (t) && !g_utf8_validate (json_node_get_string (t), -1,
+            NULL)) {
+      g_string_free (text, TRUE);
+      return invalid (error, "content part %u is not valid UTF-8", i);
+    }
     if (node_is_string (t))
       g_string_append (text, json_node_get_string (t));
   }

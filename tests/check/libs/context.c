@@ -1008,6 +1008,24 @@ snapshot_thread (gpointer user_data)
   return NULL;
 }
 
+/* Found by fuzz_context: json-glib reads the octal escape \615 as a lone
+ * byte, which is not UTF-8 and did not survive export and import. */
+GST_START_TEST (test_invalid_utf8_escape_rejected)
+{
+  GError *error = NULL;
+
+  fail_if (gst_vani_context_new_from_json ("[{\"role\":\"developer\","
+          "\"content\":\"\\615x\",\"name\":\"n\"}]", &error));
+  fail_unless (strstr (error->message, "not valid UTF-8") != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  fail_if (gst_vani_context_new_from_json ("[{\"role\":\"user\","
+          "\"content\":\"hi\",\"name\":\"\\615\"}]", &error));
+  g_clear_error (&error);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_threads)
 {
   ThreadData data = { gst_vani_context_new (), N_WRITERS, 0, 0 };
@@ -1067,6 +1085,7 @@ context_suite (void)
   tcase_add_test (tc, test_snapshot_is_independent);
   tcase_add_test (tc, test_changed_and_generation);
   tcase_add_test (tc, test_threads);
+  tcase_add_test (tc, test_invalid_utf8_escape_rejected);
   return s;
 }
 
