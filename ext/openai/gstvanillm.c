@@ -1134,7 +1134,8 @@ collect_replies (Turn * turn)
 
   for (i = 0; i < turn->calls->len; i++) {
     PendingCall *p = g_ptr_array_index (turn->calls, i);
-    GstStructure *reply = p->reply ? gst_structure_copy (p->reply) :
+    /* the calls are released right after: their answers can move */
+    GstStructure *reply = p->reply ? g_steal_pointer (&p->reply) :
         gst_structure_new_empty (GST_VANI_TOOL_REPLY_NAME);
 
     gst_structure_set (reply, "call-id", G_TYPE_STRING,
@@ -1950,7 +1951,6 @@ gst_vani_llm_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_VANI_EVENT_LLM_CONTEXT:
       if (gst_vani_event_parse_llm_context (event, &context)) {
         Item *item = g_new0 (Item, 1);
-
         const GstStructure *marks = gst_vani_event_get_turn_marks (event);
 
         item->type = ITEM_CONTEXT;

@@ -146,14 +146,21 @@ ask_llm_for_turn (GstVaniUserAggregator * self, GstStructure * marks)
       (gst_vani_event_new_llm_context (self->context), marks));
 }
 
+/* This user turn's metrics marks, made on first use. Object lock. */
+static GstStructure *
+turn_marks_locked (GstVaniUserAggregator * self)
+{
+  if (!self->turn_marks)
+    self->turn_marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
+  return self->turn_marks;
+}
+
 /* Called with the object lock. */
 static void
 mark_turn_locked (GstVaniUserAggregator * self, const gchar * mark,
     gint64 when)
 {
-  if (!self->turn_marks)
-    self->turn_marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
-  gst_vani_turn_marks_set_time (self->turn_marks, mark, when);
+  gst_vani_turn_marks_set_time (turn_marks_locked (self), mark, when);
 }
 
 /* When @running_time was, on the monotonic clock: the VAD backdates. */
@@ -476,12 +483,11 @@ prepare_flow (GstVaniUserAggregator * self)
 static void
 add_audio_seconds_locked (GstVaniUserAggregator * self, GstClockTime duration)
 {
+  GstStructure *marks = turn_marks_locked (self);
   gdouble seconds = 0;
 
-  if (!self->turn_marks)
-    self->turn_marks = gst_structure_new_empty (GST_VANI_TURN_MARKS_NAME);
-  gst_structure_get_double (self->turn_marks, "audio-seconds", &seconds);
-  gst_structure_set (self->turn_marks, "audio-seconds", G_TYPE_DOUBLE,
+  gst_structure_get_double (marks, "audio-seconds", &seconds);
+  gst_structure_set (marks, "audio-seconds", G_TYPE_DOUBLE,
       seconds + (gdouble) duration / GST_SECOND, NULL);
 }
 

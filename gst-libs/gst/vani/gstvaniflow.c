@@ -945,6 +945,28 @@ current_node_locked (GstVaniFlow * flow)
       NULL;
 }
 
+/* The node a function's transition waits to enter, if any. */
+static Node *
+pending_node_locked (GstVaniFlow * flow)
+{
+  return flow->pending_next ? g_hash_table_lookup (flow->nodes,
+      flow->pending_next) : NULL;
+}
+
+/* Takes the waiting transition into @node; returns whether the LLM should
+ * answer at once. */
+static gboolean
+enter_pending_locked (GstVaniFlow * flow, GstVaniContext * context,
+    Node * node, GPtrArray * events, Notes * notes)
+{
+  gchar *reason = g_steal_pointer (&flow->pending_reason);
+  gboolean respond = enter_node_locked (flow, context, node, reason, NULL,
+      events, notes);
+
+  g_free (reason);
+  return respond;
+}
+
 static void
 set_pending_locked (GstVaniFlow * flow, const gchar * next,
     const gchar * reason)
@@ -1048,8 +1070,7 @@ flow_calls_done (GstVaniTool * tool, GstVaniContext * context,
   g_mutex_lock (&flow->lock);
   for (i = 0; replies && i < replies->len; i++)
     note_handler_reply_locked (flow, g_ptr_array_index (replies, i), notes);
-  node = flow->pending_next ? g_hash_table_lookup (flow->nodes,
-      flow->pending_next) : NULL;
+  node = pending_node_locked (flow);
   if (node && node->strategy == STRATEGY_RESET_WITH_SUMMARY) {
     g_free (flow->summarizing_to);
     g_free (flow->summarizing_reason);
@@ -1058,11 +1079,8 @@ flow_calls_done (GstVaniTool * tool, GstVaniContext * context,
     *summary_prompt = g_strdup (node->summary_prompt);
     next = GST_VANI_TOOL_NEXT_SUMMARIZE;
   } else if (node) {
-    gchar *reason = g_strdup (flow->pending_reason);
-
-    next = enter_node_locked (flow, context, node, reason, NULL, events,
-        notes) ? GST_VANI_TOOL_NEXT_RUN : GST_VANI_TOOL_NEXT_WAIT;
-    g_free (reason);
+    next = enter_pending_locked (flow, context, node, events, notes) ?
+        GST_VANI_TOOL_NEXT_RUN : GST_VANI_TOOL_NEXT_WAIT;
   }
   g_mutex_unlock (&flow->lock);
   notes_emit_and_free (flow, notes);
@@ -1498,14 +1516,9 @@ gst_vani_flow_apply_pending (GstVaniFlow * flow, GstVaniContext * context,
 
   g_return_val_if_fail (GST_VANI_IS_FLOW (flow), FALSE);
   g_mutex_lock (&flow->lock);
-  node = flow->pending_next ? g_hash_table_lookup (flow->nodes,
-      flow->pending_next) : NULL;
-  if (node) {
-    gchar *reason = g_strdup (flow->pending_reason);
-
-    enter_node_locked (flow, context, node, reason, NULL, events, notes);
-    g_free (reason);
-  }
+  node = pending_node_locked (flow);
+  if (node)
+    enter_pending_locked (flow, context, node, events, notes);
   g_mutex_unlock (&flow->lock);
   notes_emit_and_free (flow, notes);
   return node != NULL;
