@@ -31,6 +31,12 @@
  * #GstVaniUserAggregator:user-idle-prompt is set, that prompt is added as a
  * system message and the LLM is asked to answer it.
  *
+ * With #GstVaniUserAggregator:flow (a JSON file, read and checked when going
+ * to READY) or #GstVaniUserAggregator:flow-object, the conversation follows a
+ * flow (#GstVaniFlow): it enters the first node when the stream starts and
+ * posts `vani/flow-node-entered`, `vani/flow-state-changed` and
+ * `vani/flow-ended`. See docs/flows/README.md.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample \
@@ -39,6 +45,13 @@
  *     ! vanillm ! vaniespeaktts ! vaniassistantaggregator ! audioconvert ! audioresample \
  *     ! autoaudiosink
  * ]| A voice agent with barge-in, offline except for the LLM.
+ * |[
+ * gst-launch-1.0 autoaudiosrc ! audioconvert ! audioresample \
+ *     ! audio/x-raw,format=S16LE,rate=16000,channels=1 ! vanivad ! vanisphinxstt \
+ *     ! vaniuseraggregator flow=docs/flows/restaurant.json \
+ *     ! vanillm ! vaniespeaktts ! vaniassistantaggregator ! audioconvert ! audioresample \
+ *     ! autoaudiosink
+ * ]| The same agent following the restaurant booking flow.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
