@@ -352,8 +352,10 @@ gst_vani_http_describe_failure (SoupMessage * msg, GBytes * body)
   gchar *detail = describe_body (msg, body);
   gchar *text;
 
-  if (!reason || !*reason)
-    reason = soup_status_get_phrase (status);
+  /* libsoup 3.2 has no phrase for 429 */
+  if (!reason || !*reason || g_str_equal (reason, "Unknown Error"))
+    reason = status == 429 ? "Too Many Requests" :
+        soup_status_get_phrase (status);
   if (detail && *detail)
     text = g_strdup_printf ("HTTP %u %s: %s", status, reason ? reason : "",
         detail);
@@ -382,6 +384,7 @@ typedef struct
 {
   GByteArray *data;
   gsize max_size;
+  GstVaniHttpWatchdog *watchdog;
 } ReadAllState;
 
 static void
@@ -416,11 +419,13 @@ read_all_done (GObject * source, GAsyncResult * res, gpointer user_data)
     g_object_unref (task);
     return;
   }
+  if (state->watchdog)
+    gst_vani_http_watchdog_count (state->watchdog, g_bytes_get_size (bytes));
   if (state->data->len + g_bytes_get_size (bytes) > state->max_size) {
     g_bytes_unref (bytes);
     g_task_return_new_error (task, GST_VANI_HTTP_ERROR,
-        GST_VANI_HTTP_ERROR_TOO_LARGE, "the reply is larger than %"
-        G_GSIZE_FORMAT " bytes", state->max_size);
+        GST_VANI_HTTP_ERROR_TOO_LARGE, "the reply is too large (over %"
+        G_GSIZE_FORMAT " bytes)", state->max_size);
     g_object_unref (task);
     return;
   }
@@ -438,17 +443,20 @@ read_all_next (GTask * task)
       read_all_done, task);
 }
 
-/* Reads a whole (small) reply body, e.g. an error or a transcription. */
+/* Reads a whole (small) reply body, e.g. an error or a transcription. The
+ * whole body is the unit of progress: @watchdog (may be NULL; it must cancel
+ * @cancellable) only counts the bytes. */
 void
 gst_vani_http_read_all_async (GInputStream * stream, gsize max_size,
-    GCancellable * cancellable, GAsyncReadyCallback callback,
-    gpointer user_data)
+    GCancellable * cancellable, GstVaniHttpWatchdog * watchdog,
+    GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
   ReadAllState *state = g_new0 (ReadAllState, 1);
 
   state->data = g_byte_array_new ();
   state->max_size = max_size;
+  state->watchdog = watchdog;
   g_task_set_task_data (task, state, (GDestroyNotify) read_all_state_free);
   read_all_next (task);
 }
@@ -702,16 +710,129 @@ gst_vani_http_settings_redact (GstObject * element,
   return safe;
 }
 
-/* For elements whose requests are short (one transcription, one sentence):
- * request-timeout bounds every socket operation of the session. */
-void
-gst_vani_http_settings_apply_timeout (GstObject * element,
-    GstVaniHttpSettings * settings, GstVaniHttp * http)
+guint
+gst_vani_http_settings_get_timeout (GstObject * element,
+    GstVaniHttpSettings * settings)
 {
   guint timeout;
 
   GST_OBJECT_LOCK (element);
   timeout = settings->request_timeout;
   GST_OBJECT_UNLOCK (element);
-  g_object_set (gst_vani_http_get_session (http), "timeout", timeout, NULL);
+  return timeout;
+}
+
+/* For elements whose requests are short (one transcription, one sentence):
+ * request-timeout bounds every socket operation of the session. */
+void
+gst_vani_http_settings_apply_timeout (GstObject * element,
+    GstVaniHttpSettings * settings, GstVaniHttp * http)
+{
+  g_object_set (gst_vani_http_get_session (http), "timeout",
+      gst_vani_http_settings_get_timeout (element, settings), NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Progress watchdog                                                        */
+
+struct _GstVaniHttpWatchdog
+{
+  GSource *source;
+  GCancellable *cancellable;
+  gint64 timeout_us;
+  gint64 last_progress;
+  gsize bytes;                  /* received since the last progress */
+  gboolean fired;
+};
+
+/* Progress is only a timestamp (it comes per SSE event): the source wakes
+ * at the deadline and looks whether there was progress since. */
+static gboolean
+watchdog_dispatch (GSource * source, GSourceFunc callback, gpointer data)
+{
+  GstVaniHttpWatchdog *watchdog = data;
+  gint64 deadline = watchdog->last_progress + watchdog->timeout_us;
+
+  if (g_get_monotonic_time () < deadline) {
+    g_source_set_ready_time (source, deadline);
+    return G_SOURCE_CONTINUE;
+  }
+  watchdog->fired = TRUE;
+  g_source_set_ready_time (source, -1);
+  g_cancellable_cancel (watchdog->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs watchdog_funcs = {
+  .dispatch = watchdog_dispatch,
+};
+
+/* @timeout_s 0: never fires. */
+GstVaniHttpWatchdog *
+gst_vani_http_watchdog_new (GstVaniHttp * http, guint timeout_s,
+    GCancellable * cancellable)
+{
+  GstVaniHttpWatchdog *watchdog = g_new0 (GstVaniHttpWatchdog, 1);
+
+  watchdog->cancellable = g_object_ref (cancellable);
+  watchdog->timeout_us = (gint64) timeout_s * G_USEC_PER_SEC;
+  watchdog->last_progress = g_get_monotonic_time ();
+  if (timeout_s > 0) {
+    watchdog->source = g_source_new (&watchdog_funcs, sizeof (GSource));
+    g_source_set_callback (watchdog->source, NULL, watchdog, NULL);
+    g_source_set_ready_time (watchdog->source,
+        watchdog->last_progress + watchdog->timeout_us);
+    g_source_attach (watchdog->source, http->context);
+  }
+  return watchdog;
+}
+
+void
+gst_vani_http_watchdog_free (GstVaniHttpWatchdog * watchdog)
+{
+  if (!watchdog)
+    return;
+  if (watchdog->source) {
+    g_source_destroy (watchdog->source);
+    g_source_unref (watchdog->source);
+  }
+  g_object_unref (watchdog->cancellable);
+  g_free (watchdog);
+}
+
+void
+gst_vani_http_watchdog_progress (GstVaniHttpWatchdog * watchdog)
+{
+  watchdog->last_progress = g_get_monotonic_time ();
+  watchdog->bytes = 0;
+}
+
+/* Bytes that came but are not progress yet (half an event). */
+void
+gst_vani_http_watchdog_count (GstVaniHttpWatchdog * watchdog, gsize bytes)
+{
+  watchdog->bytes += bytes;
+}
+
+gboolean
+gst_vani_http_watchdog_fired (GstVaniHttpWatchdog * watchdog)
+{
+  return watchdog && watchdog->fired;
+}
+
+/* A person's words for a failed request: a timeout names request-timeout
+ * and says whether the server went silent or was too slow. */
+gchar *
+gst_vani_http_describe_error (const GError * error,
+    GstVaniHttpWatchdog * watchdog, guint timeout_s)
+{
+  if (gst_vani_http_watchdog_fired (watchdog) && watchdog->bytes > 0)
+    return g_strdup_printf ("the server sent only %" G_GSIZE_FORMAT
+        " bytes in %u s, too little to go on (request-timeout)",
+        watchdog->bytes, timeout_s);
+  if (gst_vani_http_watchdog_fired (watchdog) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_strdup_printf ("the server sent nothing for %u s "
+        "(request-timeout)", timeout_s);
+  return g_strdup (error->message);
 }

@@ -42,11 +42,30 @@ guint gst_vani_http_retry_delay_ms (SoupMessage * msg, guint attempt);
 gchar *gst_vani_http_describe_failure (SoupMessage * msg, GBytes * body);
 gchar *gst_vani_http_redact (const gchar * text, const gchar * secret);
 
+/* The largest error or JSON reply body an element reads. */
+#define GST_VANI_HTTP_BODY_MAX (1024 * 1024)
+
+/* Watches a reply for progress: cancels @cancellable when the element saw
+ * no progress (what counts is the element's: an SSE event, 100 ms of audio)
+ * for request-timeout seconds. A server that stalls, or drips a byte at a
+ * time, ends the turn. Lives on the HTTP thread. */
+typedef struct _GstVaniHttpWatchdog GstVaniHttpWatchdog;
+
+GstVaniHttpWatchdog *gst_vani_http_watchdog_new (GstVaniHttp * http,
+    guint timeout_s, GCancellable * cancellable);
+void gst_vani_http_watchdog_free (GstVaniHttpWatchdog * watchdog);
+void gst_vani_http_watchdog_progress (GstVaniHttpWatchdog * watchdog);
+void gst_vani_http_watchdog_count (GstVaniHttpWatchdog * watchdog,
+    gsize bytes);
+gboolean gst_vani_http_watchdog_fired (GstVaniHttpWatchdog * watchdog);
+gchar *gst_vani_http_describe_error (const GError * error,
+    GstVaniHttpWatchdog * watchdog, guint timeout_s);
+
 void gst_vani_http_close_body (GInputStream * stream, SoupMessage * msg,
     gboolean drain);
 void gst_vani_http_read_all_async (GInputStream * stream, gsize max_size,
-    GCancellable * cancellable, GAsyncReadyCallback callback,
-    gpointer user_data);
+    GCancellable * cancellable, GstVaniHttpWatchdog * watchdog,
+    GAsyncReadyCallback callback, gpointer user_data);
 GBytes *gst_vani_http_read_all_finish (GAsyncResult * result,
     GError ** error);
 
@@ -84,6 +103,8 @@ gchar *gst_vani_http_settings_redact (GstObject * element,
     GstVaniHttpSettings * settings, const gchar * text);
 void gst_vani_http_settings_apply_timeout (GstObject * element,
     GstVaniHttpSettings * settings, GstVaniHttp * http);
+guint gst_vani_http_settings_get_timeout (GstObject * element,
+    GstVaniHttpSettings * settings);
 
 G_END_DECLS
 

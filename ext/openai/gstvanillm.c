@@ -62,7 +62,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_llm_debug);
 #define DEFAULT_INCLUDE_USAGE TRUE
 
 #define READ_CHUNK_SIZE 16384
-#define ERROR_BODY_MAX (256 * 1024)
 
 enum
 {
@@ -164,9 +163,8 @@ struct _Turn
   GstClockTime request_sent;
   gboolean first_delta;
   gboolean stream_done;
-  gboolean timed_out;
   gchar *stream_error;          /* why the stream ended early, if it did */
-  GSource *watchdog;
+  GstVaniHttpWatchdog *watchdog;
   GSource *cancel_watch;        /* wakes a waiting turn when cancelled */
   GSource *retry_timer;
   GString *text;                /* the content of this round */
@@ -646,7 +644,7 @@ turn_close_request (Turn * turn)
 {
   GstVaniLLM *self = turn->self;
 
-  destroy_source (&turn->watchdog);
+  g_clear_pointer (&turn->watchdog, gst_vani_http_watchdog_free);
   destroy_source (&turn->cancel_watch);
   destroy_source (&turn->retry_timer);
   g_mutex_lock (&self->lock);
@@ -1298,6 +1296,7 @@ on_sse_event (const gchar * event_name, const gchar * data, gsize len,
   GError *error = NULL;
   GstVaniLLMStreamStatus status;
 
+  gst_vani_http_watchdog_progress (turn->watchdog);
   status = gst_vani_llm_stream_push_event (turn->reply, event_name, data, len,
       &error);
   note_first_delta (turn);
@@ -1338,46 +1337,28 @@ turn_round_complete (Turn * turn)
 static void read_next_chunk (Turn * turn);
 static void turn_abort_on_cancel (Turn * turn);
 
-static gboolean
-watchdog_cb (gpointer data)
-{
-  Turn *turn = data;
-
-  g_source_unref (turn->watchdog);
-  turn->watchdog = NULL;
-  turn->timed_out = TRUE;
-  g_cancellable_cancel (turn->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
 /* request-timeout bounds each wait for the server, not the whole reply:
- * long answers are fine, silence is not. */
+ * long answers are fine, silence or a drip too slow to make an event in
+ * that time is not. A new watchdog for each cancellable of the round. */
 static void
 arm_watchdog (Turn * turn)
 {
-  guint timeout;
+  GstVaniLLM *self = turn->self;
 
-  destroy_source (&turn->watchdog);
-  GST_OBJECT_LOCK (turn->self);
-  timeout = turn->self->http_settings.request_timeout;
-  GST_OBJECT_UNLOCK (turn->self);
-  if (timeout > 0)
-    turn->watchdog = gst_vani_http_add_timeout (turn->self->http,
-        timeout * 1000, watchdog_cb, turn, NULL);
+  gst_vani_http_watchdog_free (turn->watchdog);
+  turn->watchdog = gst_vani_http_watchdog_new (self->http,
+      gst_vani_http_settings_get_timeout (GST_OBJECT (self),
+          &self->http_settings), turn->cancellable);
 }
 
 static gchar *
 describe_io_error (Turn * turn, GError * error)
 {
-  guint timeout;
+  GstVaniLLM *self = turn->self;
 
-  if (!turn->timed_out)
-    return g_strdup (error->message);
-  GST_OBJECT_LOCK (turn->self);
-  timeout = turn->self->http_settings.request_timeout;
-  GST_OBJECT_UNLOCK (turn->self);
-  return g_strdup_printf ("the server sent nothing for %u s "
-      "(request-timeout)", timeout);
+  return gst_vani_http_describe_error (error, turn->watchdog,
+      gst_vani_http_settings_get_timeout (GST_OBJECT (self),
+          &self->http_settings));
 }
 
 static void
@@ -1410,7 +1391,7 @@ on_chunk_read (GObject * source, GAsyncResult * res, gpointer user_data)
     return;
   }
 
-  arm_watchdog (turn);
+  gst_vani_http_watchdog_count (turn->watchdog, size);
   if (!gst_vani_sse_parser_feed (turn->sse, g_bytes_get_data (bytes, NULL),
           size, on_sse_event, turn, &error)) {
     g_bytes_unref (bytes);
@@ -1505,7 +1486,7 @@ on_request_sent (GObject * source, GAsyncResult * res, gpointer user_data)
     gchar *detail = describe_io_error (turn, error);
 
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-        !turn->timed_out)
+        !gst_vani_http_watchdog_fired (turn->watchdog))
       turn_finish (turn);
     else if (!turn_maybe_retry (turn, NULL, detail))
       turn_fail (turn, "Could not reach the LLM server", detail);
@@ -1521,8 +1502,8 @@ on_request_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   status = soup_message_get_status (turn->msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status) || !is_event_stream (turn->msg)) {
     arm_watchdog (turn);
-    gst_vani_http_read_all_async (turn->stream, ERROR_BODY_MAX,
-        turn->cancellable, on_error_body, turn);
+    gst_vani_http_read_all_async (turn->stream, GST_VANI_HTTP_BODY_MAX,
+        turn->cancellable, turn->watchdog, on_error_body, turn);
     return;
   }
   GST_DEBUG_OBJECT (turn->self, "HTTP %u, streaming", status);
@@ -1579,7 +1560,6 @@ turn_start_round (Turn * turn)
   turn->sse = gst_vani_sse_parser_new (max_event);
   turn->first_delta = FALSE;
   turn->stream_done = FALSE;
-  turn->timed_out = FALSE;
   gst_vani_llm_stream_set_content_func (turn->reply, on_content, turn);
 
   turn_abort_on_cancel (turn);
@@ -1686,8 +1666,9 @@ on_summary_sent (GObject * source, GAsyncResult * res, gpointer user_data)
   }
   destroy_source (&turn->cancel_watch);
   turn_install_cancellable (turn);
-  gst_vani_http_read_all_async (turn->stream, ERROR_BODY_MAX,
-      turn->cancellable, on_summary_body, turn);
+  arm_watchdog (turn);
+  gst_vani_http_read_all_async (turn->stream, GST_VANI_HTTP_BODY_MAX,
+      turn->cancellable, turn->watchdog, on_summary_body, turn);
 }
 
 /* One non-streamed request: the history, then the node's summary prompt. */
@@ -1707,7 +1688,6 @@ turn_start_summary (Turn * turn, const gchar * prompt)
     return;
 
   turn->stream_done = FALSE;
-  turn->timed_out = FALSE;
   turn_abort_on_cancel (turn);
   arm_watchdog (turn);
   soup_session_send_async (gst_vani_http_get_session (self->http), turn->msg,

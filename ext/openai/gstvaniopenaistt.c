@@ -38,7 +38,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_openai_stt_debug);
 #define DEFAULT_MODEL "whisper-1"
 #define DEFAULT_PROMPT NULL
 #define DEFAULT_REQUEST_TIMEOUT 30
-#define REPLY_MAX (1024 * 1024)
 #define WAV_HEADER_SIZE 44
 
 enum
@@ -72,6 +71,9 @@ typedef struct
   guint64 utterance;
   GByteArray *pcm;
   SoupMessage *msg;
+  GInputStream *body;
+  GCancellable *cancellable;    /* the watchdog's */
+  GstVaniHttpWatchdog *watchdog;
 } Request;
 
 #define gst_vani_openai_stt_parent_class parent_class
@@ -132,6 +134,9 @@ encode_wav (GByteArray * pcm, gint rate)
 static void
 request_free (Request * req)
 {
+  gst_vani_http_watchdog_free (req->watchdog);
+  g_clear_object (&req->body);
+  g_object_unref (req->cancellable);
   g_byte_array_unref (req->pcm);
   g_clear_object (&req->msg);
   gst_object_unref (req->self);
@@ -139,37 +144,68 @@ request_free (Request * req)
 }
 
 static gchar *
-parse_transcript (GBytes * body, GError ** error)
+parse_transcript (SoupMessage * msg, GBytes * body, GError ** error)
 {
+  GError *parse_error = NULL;
   JsonNode *root = gst_vani_json_parse (g_bytes_get_data (body, NULL),
-      g_bytes_get_size (body), error);
+      g_bytes_get_size (body), &parse_error);
   JsonObject *obj;
   gchar *text = NULL;
 
-  if (!root)
+  if (!root) {
+    g_set_error (error, GST_VANI_HTTP_ERROR, GST_VANI_HTTP_ERROR_STATUS,
+        "the reply is not valid JSON (%s)", parse_error->message);
+    g_error_free (parse_error);
     return NULL;
+  }
   obj = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
   if (obj && json_object_has_member (obj, "text") &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "text")))
+      JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "text"))) {
     text = g_strstrip (g_strdup (json_object_get_string_member (obj, "text")));
-  else
+  } else {
+    /* e.g. an error object sent with 200 */
+    gchar *what = gst_vani_http_describe_failure (msg, body);
+
     g_set_error (error, GST_VANI_HTTP_ERROR, GST_VANI_HTTP_ERROR_STATUS,
-        "the reply has no \"text\"");
+        "the reply has no \"text\" (%s)", what);
+    g_free (what);
+  }
   json_node_unref (root);
   return text;
 }
 
+/* Hands the result to the base class, the error in a person's words. */
 static void
-on_transcribed (GObject * source, GAsyncResult * res, gpointer user_data)
+request_finish (Request * req, const gchar * text, GError * error)
+{
+  GstVaniOpenAISTT *self = req->self;
+
+  if (error) {
+    gchar *detail = gst_vani_http_describe_error (error, req->watchdog,
+        gst_vani_http_settings_get_timeout (GST_OBJECT (self),
+            &self->http_settings));
+
+    g_free (error->message);
+    error->message = gst_vani_http_settings_redact (GST_OBJECT (self),
+        &self->http_settings, detail);
+    g_free (detail);
+  }
+  if (req->body)
+    gst_vani_http_close_body (req->body, req->msg, error == NULL);
+  gst_vani_stt_finish_utterance (GST_VANI_STT (self), req->utterance, text,
+      error);
+  g_clear_error (&error);
+  request_free (req);
+}
+
+static void
+on_reply_body (GObject * source, GAsyncResult * res, gpointer user_data)
 {
   Request *req = user_data;
-  GstVaniOpenAISTT *self = req->self;
   GError *error = NULL;
-  GBytes *body;
+  GBytes *body = gst_vani_http_read_all_finish (res, &error);
   gchar *text = NULL;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), res,
-      &error);
   if (body && !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (req->msg))) {
     gchar *detail = gst_vani_http_describe_failure (req->msg, body);
 
@@ -177,22 +213,33 @@ on_transcribed (GObject * source, GAsyncResult * res, gpointer user_data)
         GST_VANI_HTTP_ERROR_STATUS, detail);
     g_free (detail);
   } else if (body) {
-    text = parse_transcript (body, &error);
+    text = parse_transcript (req->msg, body, &error);
   }
-  if (error) {
-    gchar *safe = gst_vani_http_settings_redact (GST_OBJECT (self),
-        &self->http_settings, error->message);
-
-    g_free (error->message);
-    error->message = safe;
-  }
-  gst_vani_stt_finish_utterance (GST_VANI_STT (self), req->utterance, text,
-      error);
-  g_clear_error (&error);
+  request_finish (req, text, error);
   g_free (text);
   if (body)
     g_bytes_unref (body);
-  request_free (req);
+}
+
+/* request-timeout bounds the wait for the headers (the session's socket
+ * timeout) and then the whole body (the watchdog). */
+static void
+on_reply_headers (GObject * source, GAsyncResult * res, gpointer user_data)
+{
+  Request *req = user_data;
+  GstVaniOpenAISTT *self = req->self;
+  GError *error = NULL;
+
+  req->body = soup_session_send_finish (SOUP_SESSION (source), res, &error);
+  if (!req->body) {
+    request_finish (req, NULL, error);
+    return;
+  }
+  req->watchdog = gst_vani_http_watchdog_new (self->http,
+      gst_vani_http_settings_get_timeout (GST_OBJECT (self),
+          &self->http_settings), req->cancellable);
+  gst_vani_http_read_all_async (req->body, GST_VANI_HTTP_BODY_MAX,
+      req->cancellable, req->watchdog, on_reply_body, req);
 }
 
 static void
@@ -216,10 +263,7 @@ send_request (gpointer data)
   req->msg = gst_vani_http_settings_new_post (GST_OBJECT (self),
       &self->http_settings, "/audio/transcriptions", &error);
   if (!req->msg) {
-    gst_vani_stt_finish_utterance (GST_VANI_STT (self), req->utterance, NULL,
-        error);
-    g_error_free (error);
-    request_free (req);
+    request_finish (req, NULL, error);
     return G_SOURCE_REMOVE;
   }
 
@@ -245,8 +289,8 @@ send_request (gpointer data)
 
   GST_DEBUG_OBJECT (self, "utterance %" G_GUINT64_FORMAT ": %u bytes of audio",
       req->utterance, req->pcm->len);
-  soup_session_send_and_read_async (gst_vani_http_get_session (self->http),
-      req->msg, G_PRIORITY_DEFAULT, NULL, on_transcribed, req);
+  soup_session_send_async (gst_vani_http_get_session (self->http), req->msg,
+      G_PRIORITY_DEFAULT, NULL, on_reply_headers, req);
 
   g_free (content_type);
   g_bytes_unref (body);
@@ -326,6 +370,7 @@ gst_vani_openai_stt_end_utterance (GstVaniSTT * stt, guint64 utterance)
 
   req->self = gst_object_ref (self);
   req->utterance = utterance;
+  req->cancellable = g_cancellable_new ();
   req->pcm = self->audio;
   self->audio = g_byte_array_new ();
   gst_vani_http_invoke (self->http, send_request, req, NULL);

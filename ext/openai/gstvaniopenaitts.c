@@ -40,7 +40,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_openai_tts_debug);
 #define DEFAULT_PCM_RATE 24000
 #define DEFAULT_REQUEST_TIMEOUT 30
 #define READ_SIZE 4096
-#define ERROR_BODY_MAX (64 * 1024)
+#define PROGRESS_MS 100         /* audio that counts as the server keeping up */
 
 enum
 {
@@ -76,7 +76,11 @@ typedef struct
   GstVaniTTSSentence *sentence;
   SoupMessage *msg;
   GInputStream *body;
+  GCancellable *cancellable;    /* the sentence's, or the watchdog's */
   gulong cancel_id;
+  GstVaniHttpWatchdog *watchdog;
+  gsize progress_bytes;         /* PROGRESS_MS of audio */
+  gsize unit_bytes;             /* audio since the last progress */
   guint8 buffer[READ_SIZE];
 } Request;
 
@@ -101,9 +105,11 @@ request_free (Request * req)
       gst_vani_tts_sentence_get_cancellable (req->sentence);
 
   g_cancellable_disconnect (cancellable, req->cancel_id);
+  gst_vani_http_watchdog_free (req->watchdog);
   if (req->body)                /* before the end, this aborts the connection */
     gst_vani_http_close_body (req->body, req->msg, FALSE);
   g_clear_object (&req->body);
+  g_object_unref (req->cancellable);
   g_clear_object (&req->msg);
   gst_vani_tts_sentence_unref (req->sentence);
   gst_object_unref (req->self);
@@ -115,11 +121,14 @@ static void
 request_finish (Request * req, GError * error)
 {
   if (error && !gst_vani_tts_sentence_is_cancelled (req->sentence)) {
-    gchar *safe = gst_vani_http_settings_redact (GST_OBJECT (req->self),
-        &req->self->http_settings, error->message);
+    GstObject *self = GST_OBJECT (req->self);
+    GstVaniHttpSettings *settings = &req->self->http_settings;
+    gchar *detail = gst_vani_http_describe_error (error, req->watchdog,
+        gst_vani_http_settings_get_timeout (self, settings));
 
     g_free (error->message);
-    error->message = safe;
+    error->message = gst_vani_http_settings_redact (self, settings, detail);
+    g_free (detail);
     gst_vani_tts_sentence_finish (req->sentence, error);
   } else {
     gst_vani_tts_sentence_finish (req->sentence, NULL);
@@ -144,6 +153,12 @@ on_audio (GObject * source, GAsyncResult * res, gpointer user_data)
     request_finish (req, NULL);
   } else {
     gst_vani_tts_sentence_push_audio (req->sentence, req->buffer, n);
+    req->unit_bytes += n;
+    gst_vani_http_watchdog_count (req->watchdog, n);
+    if (req->unit_bytes >= req->progress_bytes) {
+      req->unit_bytes = 0;
+      gst_vani_http_watchdog_progress (req->watchdog);
+    }
     read_audio (req);
   }
 }
@@ -152,22 +167,43 @@ static void
 read_audio (Request * req)
 {
   g_input_stream_read_async (req->body, req->buffer, READ_SIZE,
-      G_PRIORITY_DEFAULT, gst_vani_tts_sentence_get_cancellable
-      (req->sentence), on_audio, req);
+      G_PRIORITY_DEFAULT, req->cancellable, on_audio, req);
 }
 
+/* An error reply, or a 200 that is not audio (a proxy's page, an error as
+ * JSON): what it says. */
 static void
 on_error_body (GObject * source, GAsyncResult * res, gpointer user_data)
 {
   Request *req = user_data;
   GBytes *body = gst_vani_http_read_all_finish (res, NULL);
   gchar *detail = gst_vani_http_describe_failure (req->msg, body);
+  guint status = soup_message_get_status (req->msg);
 
+  if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
+    gchar *not_audio = g_strdup_printf ("the reply is not audio (%s): %s",
+        soup_message_headers_get_content_type
+        (soup_message_get_response_headers (req->msg), NULL), detail);
+
+    g_free (detail);
+    detail = not_audio;
+  }
   request_finish (req, g_error_new_literal (GST_VANI_HTTP_ERROR,
           GST_VANI_HTTP_ERROR_STATUS, detail));
   g_free (detail);
   if (body)
     g_bytes_unref (body);
+}
+
+/* A missing type is taken as the PCM asked for. */
+static gboolean
+is_audio (SoupMessage * msg)
+{
+  const gchar *type = soup_message_headers_get_content_type
+      (soup_message_get_response_headers (msg), NULL);
+
+  return !type || g_str_has_prefix (type, "audio/") ||
+      g_str_equal (type, "application/octet-stream");
 }
 
 static void
@@ -180,13 +216,17 @@ on_headers (GObject * source, GAsyncResult * res, gpointer user_data)
   req->body = soup_session_send_finish (SOUP_SESSION (source), res, &error);
   if (!req->body) {
     request_finish (req, error);
-  } else if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (req->msg))) {
-    gst_vani_http_read_all_async (req->body, ERROR_BODY_MAX,
-        gst_vani_tts_sentence_get_cancellable (req->sentence), on_error_body,
-        req);
-  } else {
-    read_audio (req);
+    return;
   }
+  req->watchdog = gst_vani_http_watchdog_new (req->self->http,
+      gst_vani_http_settings_get_timeout (GST_OBJECT (req->self),
+          &req->self->http_settings), req->cancellable);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (req->msg)) ||
+      !is_audio (req->msg))
+    gst_vani_http_read_all_async (req->body, GST_VANI_HTTP_BODY_MAX,
+        req->cancellable, req->watchdog, on_error_body, req);
+  else
+    read_audio (req);
 }
 
 static GBytes *
@@ -245,6 +285,7 @@ on_cancelled (GCancellable * cancellable, gpointer data)
 {
   Request *req = data;
 
+  g_cancellable_cancel (req->cancellable);
   gst_vani_http_invoke (req->self->http, abort_if_sending,
       gst_object_ref (req->self), gst_object_unref);
 }
@@ -314,6 +355,9 @@ gst_vani_openai_tts_synthesize (GstVaniTTS * tts,
 
   req->self = gst_object_ref (self);
   req->sentence = gst_vani_tts_sentence_ref (sentence);
+  req->cancellable = g_cancellable_new ();
+  req->progress_bytes = (gsize) gst_vani_tts_get_sample_rate (tts) * 2 *
+      PROGRESS_MS / 1000;
   gst_vani_http_invoke (self->http, send_request, req, NULL);
 }
 

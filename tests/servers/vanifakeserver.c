@@ -782,14 +782,15 @@ start_response (Writer * w)
 static void
 reset_connection (SoupServerMessage * msg, VaniFakeReply * reply)
 {
+  GSocket *socket = g_object_ref (soup_server_message_get_socket (msg));
   GIOStream *stream = soup_server_message_steal_connection (msg);
-  GSocket *socket;
   gsize len;
   const gchar *data = g_bytes_get_data (reply->body, &len);
 
-  if (!stream)
+  if (!stream) {
+    g_object_unref (socket);
     return;
-  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  }
   if (reply->reset_after > 0) {
     gsize n = MIN ((gsize) reply->reset_after, len);
     gchar *head = g_strdup_printf ("HTTP/1.1 %u OK\r\nContent-Type: %s\r\n"
@@ -806,8 +807,10 @@ reset_connection (SoupServerMessage * msg, VaniFakeReply * reply)
     setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, &lg,
         sizeof (lg));
   }
+  g_socket_close (socket, NULL);
   g_io_stream_close (stream, NULL, NULL);
   g_object_unref (stream);
+  g_object_unref (socket);
 }
 
 /* A reply's configured latency, to the tens of microseconds: a GLib timeout

@@ -88,18 +88,32 @@ struct _GstVaniTTSSentence
   gboolean has_odd_byte;
   gboolean finished;
   GError *error;
+  gsize bytes;                  /* audio handed over so far */
+  gsize max_bytes;              /* more is a runaway reply */
 };
 
 G_DEFINE_BOXED_TYPE (GstVaniTTSSentence, gst_vani_tts_sentence,
     gst_vani_tts_sentence_ref, gst_vani_tts_sentence_unref);
 
+/* No voice is slower than a second per character: audio past this bound is
+ * a runaway reply (a server streaming garbage forever), not speech. */
+#define MAX_SECONDS_BASE 10
+#define MAX_SECONDS_PER_CHAR 1
+
+static guint
+sentence_max_seconds (const gchar * text)
+{
+  return MAX_SECONDS_BASE + MAX_SECONDS_PER_CHAR * g_utf8_strlen (text, -1);
+}
+
 static GstVaniTTSSentence *
-sentence_new (const gchar * text)
+sentence_new (const gchar * text, gint rate)
 {
   GstVaniTTSSentence *s = g_new0 (GstVaniTTSSentence, 1);
 
   s->refcount = 1;
   s->text = g_strdup (text);
+  s->max_bytes = (gsize) sentence_max_seconds (text) * rate * 2;
   s->cancellable = g_cancellable_new ();
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
@@ -192,6 +206,7 @@ gst_vani_tts_sentence_push_audio (GstVaniTTSSentence * sentence,
 {
   guint8 *whole;
   gsize n = 0;
+  gboolean runaway = FALSE;
 
   g_return_if_fail (sentence != NULL);
   if (size == 0)
@@ -205,14 +220,33 @@ gst_vani_tts_sentence_push_audio (GstVaniTTSSentence * sentence,
   sentence->has_odd_byte = n % 2;
   if (sentence->has_odd_byte)
     sentence->odd_byte = whole[--n];
-  if (n > 0 && !sentence->finished &&
+  if (!sentence->finished &&
       !g_cancellable_is_cancelled (sentence->cancellable)) {
-    g_queue_push_tail (&sentence->chunks, g_bytes_new_take (whole, n));
-    whole = NULL;
-    g_cond_signal (&sentence->cond);
+    if (sentence->bytes + n > sentence->max_bytes) {
+      n = sentence->max_bytes - sentence->bytes;
+      runaway = TRUE;
+    }
+    sentence->bytes += n;
+    if (n > 0) {
+      g_queue_push_tail (&sentence->chunks, g_bytes_new_take (whole, n));
+      whole = NULL;
+      g_cond_signal (&sentence->cond);
+    }
   }
   g_mutex_unlock (&sentence->lock);
   g_free (whole);
+
+  if (runaway) {
+    GError *error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        "the speech for a %ld-character sentence is too long (over %u s): "
+        "the rest is cut off", g_utf8_strlen (sentence->text, -1),
+        sentence_max_seconds (sentence->text));
+
+    gst_vani_tts_sentence_finish (sentence, error);
+    g_error_free (error);
+    /* the engine stops producing */
+    g_cancellable_cancel (sentence->cancellable);
+  }
 }
 
 /**
@@ -751,7 +785,7 @@ enqueue_sentence (GstVaniTTS * tts, const gchar * said, gint64 text_in)
 
   item = item_new (ITEM_SENTENCE, NULL);
   item->said = g_strdup (said);
-  item->sentence = sentence_new (spoken);
+  item->sentence = sentence_new (spoken, gst_vani_tts_get_sample_rate (tts));
   item->text_in = text_in;
   item->queued = g_get_monotonic_time ();
   if (*spoken == '\0')          /* nothing to say aloud, e.g. only emoji */
