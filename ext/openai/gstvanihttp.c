@@ -109,6 +109,15 @@ gst_vani_http_free (GstVaniHttp * http)
   g_free (http);
 }
 
+/* Frees *@http, then clears it: work still queued on the thread runs
+ * during the free, and may use the element's pointer. */
+void
+gst_vani_http_clear (GstVaniHttp ** http)
+{
+  gst_vani_http_free (*http);
+  *http = NULL;
+}
+
 GMainContext *
 gst_vani_http_get_context (GstVaniHttp * http)
 {

@@ -25,6 +25,7 @@ typedef enum {
 
 GstVaniHttp *gst_vani_http_new (const gchar * thread_name);
 void gst_vani_http_free (GstVaniHttp * http);
+void gst_vani_http_clear (GstVaniHttp ** http);
 
 GMainContext *gst_vani_http_get_context (GstVaniHttp * http);
 SoupSession *gst_vani_http_get_session (GstVaniHttp * http);

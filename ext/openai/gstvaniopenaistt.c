@@ -329,7 +329,7 @@ gst_vani_openai_stt_stop (GstVaniSTT * stt)
 {
   GstVaniOpenAISTT *self = GST_VANI_OPENAI_STT (stt);
 
-  g_clear_pointer (&self->http, gst_vani_http_free);
+  gst_vani_http_clear (&self->http);
   g_clear_pointer (&self->audio, g_byte_array_unref);
   return TRUE;
 }

@@ -342,7 +342,7 @@ gst_vani_openai_tts_start (GstVaniTTS * tts)
 static gboolean
 gst_vani_openai_tts_stop (GstVaniTTS * tts)
 {
-  g_clear_pointer (&GST_VANI_OPENAI_TTS (tts)->http, gst_vani_http_free);
+  gst_vani_http_clear (&GST_VANI_OPENAI_TTS (tts)->http);
   return TRUE;
 }
 

@@ -68,6 +68,7 @@ struct _VaniFakeServer
   guint next_transcript;
   guint speech_ms_per_char;
   GThreadPool *sleepers;        /* precise reply delays */
+  GTlsCertificate *certificate; /* serves https when set */
 };
 
 /* One reply being written. */
@@ -982,13 +983,15 @@ server_thread (gpointer data)
   GSList *uris;
 
   g_main_context_push_thread_default (server->context);
-  server->soup = soup_server_new ("server-header", "vani-fake-server", NULL);
+  server->soup = soup_server_new ("server-header", "vani-fake-server",
+      "tls-certificate", server->certificate, NULL);
   soup_server_add_handler (server->soup, NULL, handle_request, server, NULL);
   if (soup_server_listen_local (server->soup, server->port,
-          SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
+          SOUP_SERVER_LISTEN_IPV4_ONLY | (server->certificate ?
+              SOUP_SERVER_LISTEN_HTTPS : 0), &error)) {
     uris = soup_server_get_uris (server->soup);
-    server->base_url = g_strdup_printf ("http://127.0.0.1:%d/v1",
-        g_uri_get_port (uris->data));
+    server->base_url = g_strdup_printf ("%s://127.0.0.1:%d/v1",
+        server->certificate ? "https" : "http", g_uri_get_port (uris->data));
     g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   }
 
@@ -1020,12 +1023,13 @@ free_queue (gpointer queue)
   g_queue_free_full (queue, (GDestroyNotify) vani_fake_reply_free);
 }
 
-VaniFakeServer *
-vani_fake_server_new_on_port (guint port, GError ** error)
+static VaniFakeServer *
+fake_server_new (guint port, GTlsCertificate * certificate, GError ** error)
 {
   VaniFakeServer *server = g_new0 (VaniFakeServer, 1);
 
   server->port = port;
+  server->certificate = certificate ? g_object_ref (certificate) : NULL;
   server->speech_ms_per_char = DEFAULT_SPEECH_MS_PER_CHAR;
   g_mutex_init (&server->lock);
   g_cond_init (&server->cond);
@@ -1055,6 +1059,19 @@ vani_fake_server_new_on_port (guint port, GError ** error)
     return NULL;
   }
   return server;
+}
+
+VaniFakeServer *
+vani_fake_server_new_on_port (guint port, GError ** error)
+{
+  return fake_server_new (port, NULL, error);
+}
+
+/* https with @certificate: a client that checks certificates refuses it. */
+VaniFakeServer *
+vani_fake_server_new_tls (GTlsCertificate * certificate, GError ** error)
+{
+  return fake_server_new (0, certificate, error);
 }
 
 VaniFakeServer *
@@ -1096,6 +1113,7 @@ vani_fake_server_free (VaniFakeServer * server)
   g_free (server->base_url);
   g_mutex_clear (&server->lock);
   g_cond_clear (&server->cond);
+  g_clear_object (&server->certificate);
   g_free (server);
 }
 

@@ -10,6 +10,7 @@
 #define __VANI_FAKE_SERVER_H__
 
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -24,6 +25,8 @@ typedef struct _VaniFakeRequest VaniFakeRequest;
 
 VaniFakeServer *vani_fake_server_new (GError ** error);
 VaniFakeServer *vani_fake_server_new_on_port (guint port, GError ** error);
+VaniFakeServer *vani_fake_server_new_tls (GTlsCertificate * certificate,
+    GError ** error);
 void vani_fake_server_free (VaniFakeServer * server);
 const gchar *vani_fake_server_get_base_url (VaniFakeServer * server);
 

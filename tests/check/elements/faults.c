@@ -48,6 +48,7 @@ typedef enum
   FAULT_INVALID_JSON,
   FAULT_HUGE_EVENT,
   FAULT_ENDLESS_LINE,
+  FAULT_UNTRUSTED_TLS,
   N_FAULTS
 } Fault;
 
@@ -82,6 +83,8 @@ static const FaultCase fault_cases[N_FAULTS] = {
               "too long"}},
   [FAULT_ENDLESS_LINE] = {"endless, no newline", {"max-event-size",
               "too large", "too long"}},
+  [FAULT_UNTRUSTED_TLS] = {"untrusted tls certificate", {"certificate",
+              "certificate", "certificate"}},
 };
 
 static const gchar *const paths[N_SERVICES] = {
@@ -93,6 +96,7 @@ static const gchar *const factories[N_SERVICES] = {
 };
 
 static VaniFakeServer *server;
+static VaniFakeServer *tls_server;      /* self-signed: never trusted */
 static GstHarness *h;
 static GstBus *bus;
 static Service service;
@@ -257,6 +261,22 @@ closed_port (void)
   return port;
 }
 
+static VaniFakeServer *
+start_tls_server (void)
+{
+  GError *error = NULL;
+  GTlsCertificate *cert = g_tls_certificate_new_from_files (VANI_TESTS_DIR
+      "/servers/fixtures/tls-cert.pem",
+      VANI_TESTS_DIR "/servers/fixtures/tls-key.pem", &error);
+  VaniFakeServer *tls;
+
+  fail_unless (cert != NULL, "%s", error ? error->message : "");
+  tls = vani_fake_server_new_tls (cert, &error);
+  fail_unless (tls != NULL, "%s", error ? error->message : "");
+  g_object_unref (cert);
+  return tls;
+}
+
 /* Sets the fault up for the next request. */
 static void
 arrange_fault (Fault fault)
@@ -270,6 +290,11 @@ arrange_fault (Fault fault)
       url = g_strdup_printf ("http://127.0.0.1:%u/v1", closed_port ());
       g_object_set (h->element, "base-url", url, NULL);
       g_free (url);
+      return;
+    case FAULT_UNTRUSTED_TLS:
+      tls_server = start_tls_server ();
+      g_object_set (h->element, "base-url",
+          vani_fake_server_get_base_url (tls_server), NULL);
       return;
     case FAULT_RESET_BEFORE_HEADERS:
       reply = good_reply (0);
@@ -337,7 +362,13 @@ arrange_fault (Fault fault)
 static void
 clear_fault (Fault fault)
 {
-  if (fault == FAULT_REFUSED)
+  if (tls_server) {
+    /* it failed closed: no request got through */
+    fail_unless_equals_int (vani_fake_server_get_n_requests (tls_server, NULL),
+        0);
+    g_clear_pointer (&tls_server, vani_fake_server_free);
+  }
+  if (fault == FAULT_REFUSED || fault == FAULT_UNTRUSTED_TLS)
     g_object_set (h->element, "base-url",
         vani_fake_server_get_base_url (server), NULL);
   if (service == SERVICE_LLM)

@@ -1,0 +1,395 @@
+/* gst-rustvani
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * vani-stress: a whole vaniagent pipeline (a spoken word over and over,
+ * VAD, the three services on the in-process fake server) under abuse:
+ *
+ *   --state-changes N  N random state changes while it streams; each must
+ *                      complete (10 s), and the agent must still answer;
+ *   --barge-ins N      N times the user talks over the answer: each
+ *                      flushes the LLM, TTS and sink mid-reply;
+ *   --turns N          N turns in one pipeline; the RSS every 100 turns,
+ *                      the context emptied every 50.
+ *
+ * Run it under ASan/UBSan or valgrind (tests/stress/run.sh) for the memory
+ * errors and leaks; it fails itself on a hang, an error message, or an
+ * agent that stops answering. Figures in docs/reliability.md.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <string.h>
+#include <gst/gst.h>
+#include <gst/vani/vani.h>
+
+#include "vanifakeserver.h"
+
+#define WORD VANI_TESTS_DIR "/media/stt/eight.wav"
+#define WAV_HEADER 44
+#define RATE 16000
+#define CHUNK_BYTES (RATE * 2 / 50)     /* 20 ms */
+#define PAUSE_MS 600
+#define VAD_STOP_SECS 0.3           /* quicker turns */
+#define STATE_TIMEOUT (10 * GST_SECOND)
+#define TURN_TIMEOUT_US (30 * G_USEC_PER_SEC)
+#define CONTEXT_EVERY 50
+
+typedef struct
+{
+  GstElement *pipeline;
+  GstElement *agent;
+  GBytes *word;
+  gsize pos;
+  GstClockTime pts;
+
+  GMutex lock;
+  GCond cond;
+  guint turns;                  /* answers heard (bot-started-speaking) */
+  guint interruptions;
+  guint errors;
+  guint warnings;
+} Stress;
+
+static GBytes *
+read_word (void)
+{
+  gchar *data;
+  gsize len;
+  GBytes *all, *pcm;
+
+  if (!g_file_get_contents (WORD, &data, &len, NULL) || len <= WAV_HEADER)
+    g_error ("cannot read %s", WORD);
+  all = g_bytes_new_take (data, len);
+  pcm = g_bytes_new_from_bytes (all, WAV_HEADER, len - WAV_HEADER);
+  g_bytes_unref (all);
+  return pcm;
+}
+
+/* The word, a pause, the word...: 20 ms at a time. */
+static void
+on_need_data (GstElement * src, guint length, Stress * st)
+{
+  gsize word_len;
+  const guint8 *pcm = g_bytes_get_data (st->word, &word_len);
+  gsize period = word_len + RATE * 2 * PAUSE_MS / 1000;
+  gsize n = MIN (CHUNK_BYTES, period - st->pos);
+  gsize from_word = st->pos < word_len ? MIN (n, word_len - st->pos) : 0;
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
+  GstFlowReturn ret;
+
+  gst_buffer_fill (buffer, 0, pcm + st->pos, from_word);
+  gst_buffer_memset (buffer, from_word, 0, n - from_word);
+  GST_BUFFER_PTS (buffer) = st->pts;
+  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (n / 2, GST_SECOND,
+      RATE);
+  st->pts += GST_BUFFER_DURATION (buffer);
+  st->pos = (st->pos + n) % period;
+  g_signal_emit_by_name (src, "push-buffer", buffer, &ret);
+  gst_buffer_unref (buffer);
+}
+
+static GstBusSyncReply
+on_message (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Stress *st = data;
+  GError *error = NULL;
+
+  g_mutex_lock (&st->lock);
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:
+      gst_message_parse_error (msg, &error, NULL);
+      g_printerr ("error from %s: %s\n", GST_OBJECT_NAME (msg->src),
+          error->message);
+      st->errors++;
+      break;
+    case GST_MESSAGE_WARNING:
+      gst_message_parse_warning (msg, &error, NULL);
+      st->warnings++;
+      break;
+    default:
+      switch (gst_vani_bus_message_get_message_type (msg)) {
+        case GST_VANI_BUS_MESSAGE_BOT_STARTED_SPEAKING:
+          st->turns++;
+          g_cond_broadcast (&st->cond);
+          break;
+        case GST_VANI_BUS_MESSAGE_INTERRUPTION:
+          st->interruptions++;
+          g_cond_broadcast (&st->cond);
+          break;
+        default:
+          break;
+      }
+  }
+  g_mutex_unlock (&st->lock);
+  g_clear_error (&error);
+  gst_message_unref (msg);
+  return GST_BUS_DROP;
+}
+
+/* Audio at the pace of a microphone and a loudspeaker. */
+static void
+stress_init (Stress * st, VaniFakeServer * server)
+{
+  const gchar *url = vani_fake_server_get_base_url (server);
+  GstElement *src, *vad;
+  GstBus *bus;
+  gchar *desc;
+
+  memset (st, 0, sizeof (*st));
+  g_mutex_init (&st->lock);
+  g_cond_init (&st->cond);
+  st->word = read_word ();
+  desc = g_strdup_printf ("appsrc name=src is-live=true format=time "
+      "max-bytes=%d caps=audio/x-raw,format=S16LE,rate=%d,channels=1,"
+      "layout=interleaved ! clocksync ! vaniagent name=agent "
+      "stt=\"vaniopenaistt base-url=%s api-key=sk-stress\" "
+      "llm=\"vanillm base-url=%s api-key=sk-stress\" "
+      "tts=\"vaniopenaitts base-url=%s api-key=sk-stress\" "
+      "! fakesink sync=true async=false", CHUNK_BYTES * 4, RATE, url, url,
+      url);
+  st->pipeline = gst_parse_launch (desc, NULL);
+  g_assert (st->pipeline);
+  g_free (desc);
+  st->agent = gst_bin_get_by_name (GST_BIN (st->pipeline), "agent");
+  vad = gst_bin_get_by_name (GST_BIN (st->agent), "vad");
+  g_object_set (vad, "stop-secs", VAD_STOP_SECS, NULL);
+  gst_object_unref (vad);
+  src = gst_bin_get_by_name (GST_BIN (st->pipeline), "src");
+  g_signal_connect (src, "need-data", G_CALLBACK (on_need_data), st);
+  gst_object_unref (src);
+  bus = gst_element_get_bus (st->pipeline);
+  gst_bus_set_sync_handler (bus, on_message, st, NULL);
+  gst_object_unref (bus);
+}
+
+static void
+stress_clear (Stress * st)
+{
+  gst_element_set_state (st->pipeline, GST_STATE_NULL);
+  gst_object_unref (st->agent);
+  gst_object_unref (st->pipeline);
+  g_bytes_unref (st->word);
+  g_mutex_clear (&st->lock);
+  g_cond_clear (&st->cond);
+}
+
+static gboolean
+set_state (Stress * st, GstState state)
+{
+  GstStateChangeReturn ret = gst_element_set_state (st->pipeline, state);
+
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    ret = gst_element_get_state (st->pipeline, NULL, NULL, STATE_TIMEOUT);
+  if (ret == GST_STATE_CHANGE_FAILURE || ret == GST_STATE_CHANGE_ASYNC) {
+    g_printerr ("the change to %s %s\n", gst_element_state_get_name (state),
+        ret == GST_STATE_CHANGE_ASYNC ? "hangs" : "failed");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Waits until @n turns have been answered in all; each may take
+ * TURN_TIMEOUT_US. */
+static gboolean
+wait_turns (Stress * st, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
+  guint seen;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&st->lock);
+  seen = st->turns;
+  while (st->turns < n && ok) {
+    ok = g_cond_wait_until (&st->cond, &st->lock, deadline);
+    if (st->turns > seen) {
+      seen = st->turns;
+      deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
+      ok = TRUE;
+    }
+  }
+  g_mutex_unlock (&st->lock);
+  if (!ok)
+    g_printerr ("the agent stopped answering after %u turns\n", st->turns);
+  return ok;
+}
+
+static guint
+turns_so_far (Stress * st)
+{
+  guint n;
+
+  g_mutex_lock (&st->lock);
+  n = st->turns;
+  g_mutex_unlock (&st->lock);
+  return n;
+}
+
+/* After the abuse, the agent still answers. */
+static gboolean
+still_answers (Stress * st)
+{
+  return set_state (st, GST_STATE_PLAYING) &&
+      wait_turns (st, turns_so_far (st) + 3);
+}
+
+static gboolean
+run_state_changes (Stress * st, guint n)
+{
+  static const GstState states[] = { GST_STATE_NULL, GST_STATE_READY,
+    GST_STATE_PAUSED, GST_STATE_PLAYING
+  };
+  guint counts[G_N_ELEMENTS (states)] = { 0 }, i;
+
+  for (i = 0; i < n; i++) {
+    guint pick = g_random_int_range (0, G_N_ELEMENTS (states));
+
+    if (!set_state (st, states[pick]))
+      return FALSE;
+    /* the source stopped: time starts again from 0, as a new microphone */
+    if (states[pick] <= GST_STATE_READY)
+      st->pts = st->pos = 0;
+    counts[pick]++;
+    g_usleep (g_random_int_range (0, 30000));
+  }
+  printf ("state changes: %u (NULL %u, READY %u, PAUSED %u, PLAYING %u), "
+      "%u turns answered meanwhile\n", n, counts[0], counts[1], counts[2],
+      counts[3], turns_so_far (st));
+  return still_answers (st);
+}
+
+/* The user talks over every answer (the answer is longer than the pause
+ * between words): each barge-in flushes the LLM, the TTS and the sink in
+ * the middle of a reply, and cancels both requests. */
+static gboolean
+run_barge_ins (Stress * st, guint n)
+{
+  gint64 deadline;
+  gboolean ok = TRUE;
+
+  if (!set_state (st, GST_STATE_PLAYING))
+    return FALSE;
+  g_mutex_lock (&st->lock);
+  deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
+  while (st->interruptions < n && ok) {
+    guint seen = st->interruptions;
+
+    ok = g_cond_wait_until (&st->cond, &st->lock, deadline) ||
+        st->interruptions > seen;
+    if (st->interruptions > seen) {
+      deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
+      if (st->interruptions % 100 == 0)
+        printf ("barge-ins: %u\n", st->interruptions), fflush (stdout);
+    }
+  }
+  printf ("barge-ins: %u, in %u answers\n", st->interruptions, st->turns);
+  g_mutex_unlock (&st->lock);
+  if (!ok)
+    g_printerr ("no barge-in for %d s\n", (int) (TURN_TIMEOUT_US / 1000000));
+  return ok && still_answers (st);
+}
+
+static glong
+rss_kib (void)
+{
+  gchar *status = NULL, *line;
+  glong kib = -1;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+      (line = strstr (status, "VmRSS:")))
+    kib = strtol (line + 6, NULL, 10);
+  g_free (status);
+  return kib;
+}
+
+static void
+empty_context (Stress * st)
+{
+  GstVaniContext *context = NULL;
+
+  g_object_get (st->agent, "context", &context, NULL);
+  if (context) {
+    gst_vani_context_clear_messages (context);
+    g_object_unref (context);
+  }
+}
+
+static gboolean
+run_turns (Stress * st, guint n)
+{
+  guint i;
+
+  if (!set_state (st, GST_STATE_PLAYING))
+    return FALSE;
+  for (i = CONTEXT_EVERY; i <= n; i += CONTEXT_EVERY) {
+    if (!wait_turns (st, i))
+      return FALSE;
+    empty_context (st);
+    if (i % 100 == 0)
+      printf ("turns: %u, RSS %ld KiB\n", i, rss_kib ());
+    fflush (stdout);
+  }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  guint state_changes = 0, barge_ins = 0, turns = 0;
+  GOptionEntry entries[] = {
+    {"state-changes", 0, 0, G_OPTION_ARG_INT, &state_changes,
+        "Random state changes", "N"},
+    {"barge-ins", 0, 0, G_OPTION_ARG_INT, &barge_ins,
+        "Barge-ins (flushes mid-reply)", "N"},
+    {"turns", 0, 0, G_OPTION_ARG_INT, &turns, "Turns in one pipeline", "N"},
+    {NULL}
+  };
+  const gchar *long_answer[] = { "Sure, I can help with that. Let me look "
+        "it up for you right away, it will only take a moment.", NULL
+  };
+  const gchar *short_answer[] = { "Sure.", NULL };
+  const gchar *transcripts[] = { "Can you help me?", NULL };
+  GOptionContext *options = g_option_context_new ("- abuse a vaniagent");
+  VaniFakeServer *server;
+  GError *error = NULL;
+  gboolean ok = TRUE;
+  Stress st;
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  g_option_context_add_group (options, gst_init_get_option_group ());
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    g_error ("%s", error->message);
+  g_option_context_free (options);
+
+  server = vani_fake_server_new (&error);
+  if (!server)
+    g_error ("fake server: %s", error->message);
+  vani_fake_server_set_transcripts (server, transcripts);
+
+  /* all in real time: faster, the user would talk over every answer */
+  if (ok && state_changes) {
+    vani_fake_server_set_answers (server, long_answer);
+    stress_init (&st, server);
+    ok = run_state_changes (&st, state_changes) && st.errors == 0;
+    stress_clear (&st);
+  }
+  if (ok && barge_ins) {
+    vani_fake_server_set_answers (server, long_answer);
+    stress_init (&st, server);
+    ok = run_barge_ins (&st, barge_ins) && st.errors == 0;
+    stress_clear (&st);
+  }
+  if (ok && turns) {
+    /* answered before the user speaks again */
+    vani_fake_server_set_answers (server, short_answer);
+    stress_init (&st, server);
+    ok = run_turns (&st, turns) && st.errors == 0;
+    printf ("warnings: %u\n", st.warnings);
+    stress_clear (&st);
+  }
+  vani_fake_server_free (server);
+  gst_deinit ();
+  printf ("%s\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
