@@ -623,8 +623,9 @@ gst_vani_http_settings_install (GObjectClass * klass, guint first_prop_id,
   g_object_class_install_property (klass,
       first_prop_id + GST_VANI_HTTP_PROP_REQUEST_TIMEOUT,
       g_param_spec_uint ("request-timeout", "Request timeout",
-          "Seconds the server may stay silent (connecting, before the reply, "
-          "between chunks) before the request fails (0 = never)", 0, 3600,
+          "Seconds the server may take to connect and start the reply, and "
+          "then to make each step of progress (an event, 100 ms of audio, "
+          "a whole transcript) before the request fails (0 = never)", 0, 3600,
           default_timeout, G_PARAM_READWRITE | SETTINGS_FLAGS));
   g_object_class_install_property (klass,
       first_prop_id + GST_VANI_HTTP_PROP_EXTRA_HEADERS,

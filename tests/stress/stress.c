@@ -251,7 +251,9 @@ run_state_changes (Stress * st, guint n)
     if (states[pick] <= GST_STATE_READY)
       st->pts = st->pos = 0;
     counts[pick]++;
-    g_usleep (g_random_int_range (0, 30000));
+    /* mostly quick changes; now and then long enough for turns to stream */
+    g_usleep (g_random_int_range (0, g_random_int_range (0, 5) ? 30000 :
+            2500000));
   }
   printf ("state changes: %u (NULL %u, READY %u, PAUSED %u, PLAYING %u), "
       "%u turns answered meanwhile\n", n, counts[0], counts[1], counts[2],
