@@ -24,12 +24,10 @@
 #include <gst/gst.h>
 #include <gst/vani/vani.h>
 
+#include "benchutil.h"
 #include "vanifakeserver.h"
 
 #define WORD VANI_TESTS_DIR "/media/stt/eight.wav"
-#define WAV_HEADER 44
-#define RATE 16000
-#define CHUNK_BYTES (RATE * 2 / 50)     /* 20 ms */
 #define PAUSE_MS 600
 #define VAD_STOP_SECS 0.3           /* quicker turns */
 #define STATE_TIMEOUT (10 * GST_SECOND)
@@ -40,9 +38,7 @@ typedef struct
 {
   GstElement *pipeline;
   GstElement *agent;
-  GBytes *word;
-  gsize pos;
-  GstClockTime pts;
+  VaniBenchSpeaker speaker;
 
   GMutex lock;
   GCond cond;
@@ -52,42 +48,10 @@ typedef struct
   guint warnings;
 } Stress;
 
-static GBytes *
-read_word (void)
-{
-  gchar *data;
-  gsize len;
-  GBytes *all, *pcm;
-
-  if (!g_file_get_contents (WORD, &data, &len, NULL) || len <= WAV_HEADER)
-    g_error ("cannot read %s", WORD);
-  all = g_bytes_new_take (data, len);
-  pcm = g_bytes_new_from_bytes (all, WAV_HEADER, len - WAV_HEADER);
-  g_bytes_unref (all);
-  return pcm;
-}
-
-/* The word, a pause, the word...: 20 ms at a time. */
 static void
 on_need_data (GstElement * src, guint length, Stress * st)
 {
-  gsize word_len;
-  const guint8 *pcm = g_bytes_get_data (st->word, &word_len);
-  gsize period = word_len + RATE * 2 * PAUSE_MS / 1000;
-  gsize n = MIN (CHUNK_BYTES, period - st->pos);
-  gsize from_word = st->pos < word_len ? MIN (n, word_len - st->pos) : 0;
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
-  GstFlowReturn ret;
-
-  gst_buffer_fill (buffer, 0, pcm + st->pos, from_word);
-  gst_buffer_memset (buffer, from_word, 0, n - from_word);
-  GST_BUFFER_PTS (buffer) = st->pts;
-  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (n / 2, GST_SECOND,
-      RATE);
-  st->pts += GST_BUFFER_DURATION (buffer);
-  st->pos = (st->pos + n) % period;
-  g_signal_emit_by_name (src, "push-buffer", buffer, &ret);
-  gst_buffer_unref (buffer);
+  vani_bench_speaker_push (&st->speaker, src);
 }
 
 static GstBusSyncReply
@@ -134,21 +98,24 @@ stress_init (Stress * st, VaniFakeServer * server)
 {
   const gchar *url = vani_fake_server_get_base_url (server);
   GstElement *src, *vad;
+  GBytes *word;
   GstBus *bus;
   gchar *desc;
 
   memset (st, 0, sizeof (*st));
   g_mutex_init (&st->lock);
   g_cond_init (&st->cond);
-  st->word = read_word ();
+  word = vani_bench_read_wav_pcm (WORD);
+  vani_bench_speaker_init (&st->speaker, word, PAUSE_MS);
+  g_bytes_unref (word);
   desc = g_strdup_printf ("appsrc name=src is-live=true format=time "
       "max-bytes=%d caps=audio/x-raw,format=S16LE,rate=%d,channels=1,"
       "layout=interleaved ! clocksync ! vaniagent name=agent "
       "stt=\"vaniopenaistt base-url=%s api-key=sk-stress\" "
       "llm=\"vanillm base-url=%s api-key=sk-stress\" "
       "tts=\"vaniopenaitts base-url=%s api-key=sk-stress\" "
-      "! fakesink sync=true async=false", CHUNK_BYTES * 4, RATE, url, url,
-      url);
+      "! fakesink sync=true async=false", VANI_BENCH_CHUNK_BYTES * 4,
+      VANI_BENCH_RATE, url, url, url);
   st->pipeline = gst_parse_launch (desc, NULL);
   g_assert (st->pipeline);
   g_free (desc);
@@ -170,7 +137,7 @@ stress_clear (Stress * st)
   gst_element_set_state (st->pipeline, GST_STATE_NULL);
   gst_object_unref (st->agent);
   gst_object_unref (st->pipeline);
-  g_bytes_unref (st->word);
+  vani_bench_speaker_clear (&st->speaker);
   g_mutex_clear (&st->lock);
   g_cond_clear (&st->cond);
 }
@@ -249,7 +216,7 @@ run_state_changes (Stress * st, guint n)
       return FALSE;
     /* the source stopped: time starts again from 0, as a new microphone */
     if (states[pick] <= GST_STATE_READY)
-      st->pts = st->pos = 0;
+      st->speaker.pts = st->speaker.pos = 0;
     counts[pick]++;
     /* mostly quick changes; now and then long enough for turns to stream */
     g_usleep (g_random_int_range (0, g_random_int_range (0, 5) ? 30000 :
@@ -292,19 +259,6 @@ run_barge_ins (Stress * st, guint n)
   return ok && still_answers (st);
 }
 
-static glong
-rss_kib (void)
-{
-  gchar *status = NULL, *line;
-  glong kib = -1;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
-      (line = strstr (status, "VmRSS:")))
-    kib = strtol (line + 6, NULL, 10);
-  g_free (status);
-  return kib;
-}
-
 static void
 empty_context (Stress * st)
 {
@@ -329,7 +283,7 @@ run_turns (Stress * st, guint n)
       return FALSE;
     empty_context (st);
     if (i % 100 == 0)
-      printf ("turns: %u, RSS %ld KiB\n", i, rss_kib ());
+      printf ("turns: %u, RSS %ld KiB\n", i, vani_bench_rss_kib ());
     fflush (stdout);
   }
   return TRUE;

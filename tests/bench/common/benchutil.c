@@ -73,3 +73,76 @@ vani_bench_report (const gchar * label, GArray * values_us)
       vani_bench_percentile (values_us, 99) / 1000.0,
       vani_bench_percentile (values_us, 100) / 1000.0);
 }
+
+glong
+vani_bench_rss_kib (void)
+{
+  gchar *status = NULL, *line;
+  glong kib = 0;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+      (line = strstr (status, "VmRSS:")))
+    kib = atol (line + strlen ("VmRSS:"));
+  g_free (status);
+  return kib;
+}
+
+#define WAV_HEADER 44
+
+GBytes *
+vani_bench_read_wav_pcm (const gchar * path)
+{
+  gchar *data;
+  gsize len;
+  GBytes *all, *pcm;
+
+  if (!g_file_get_contents (path, &data, &len, NULL) || len <= WAV_HEADER)
+    g_error ("cannot read %s", path);
+  all = g_bytes_new_take (data, len);
+  pcm = g_bytes_new_from_bytes (all, WAV_HEADER, len - WAV_HEADER);
+  g_bytes_unref (all);
+  return pcm;
+}
+
+void
+vani_bench_speaker_init (VaniBenchSpeaker * speaker, GBytes * word,
+    guint pause_ms)
+{
+  speaker->word = g_bytes_ref (word);
+  speaker->period = g_bytes_get_size (word) +
+      (gsize) VANI_BENCH_RATE * 2 * pause_ms / 1000;
+  speaker->pos = 0;
+  speaker->pts = 0;
+}
+
+void
+vani_bench_speaker_clear (VaniBenchSpeaker * speaker)
+{
+  g_clear_pointer (&speaker->word, g_bytes_unref);
+}
+
+gboolean
+vani_bench_speaker_push (VaniBenchSpeaker * speaker, GstElement * appsrc)
+{
+  gsize word_len;
+  const guint8 *pcm = g_bytes_get_data (speaker->word, &word_len);
+  gsize n = MIN (VANI_BENCH_CHUNK_BYTES, speaker->period - speaker->pos);
+  gsize from_word = speaker->pos < word_len ?
+      MIN (n, word_len - speaker->pos) : 0;
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
+  GstFlowReturn ret;
+
+  gst_buffer_fill (buffer, 0, pcm + speaker->pos, from_word);
+  gst_buffer_memset (buffer, from_word, 0, n - from_word);
+  GST_BUFFER_PTS (buffer) = speaker->pts;
+  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (n / 2, GST_SECOND,
+      VANI_BENCH_RATE);
+  speaker->pts += GST_BUFFER_DURATION (buffer);
+  speaker->pos += n;
+  g_signal_emit_by_name (appsrc, "push-buffer", buffer, &ret);
+  gst_buffer_unref (buffer);
+  if (speaker->pos < speaker->period)
+    return FALSE;
+  speaker->pos = 0;
+  return TRUE;
+}

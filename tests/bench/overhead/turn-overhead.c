@@ -41,11 +41,9 @@
 #include "vanifakeserver.h"
 
 #define WORD VANI_TESTS_DIR "/media/stt/eight.wav"
-#define RATE 16000
-#define WAV_HEADER 44
+#define RATE VANI_BENCH_RATE
 #define PAUSE_MS 1900           /* after each word: VAD stop + answer + slack */
-#define CHUNK_BYTES (RATE * 2 / 50)     /* 20 ms, as a sound card gives */
-#define QUEUED_BYTES (CHUNK_BYTES * 5)
+#define QUEUED_BYTES (VANI_BENCH_CHUNK_BYTES * 5)
 
 typedef struct
 {
@@ -59,59 +57,21 @@ typedef struct
 typedef struct
 {
   GstElement *pipeline;
-  GBytes *word;
-  gsize pos;                    /* in the word + pause period */
+  VaniBenchSpeaker speaker;
   guint turns_left;
-  GstClockTime pts;
 } Session;
-
-static GBytes *
-read_word (void)
-{
-  gchar *data;
-  gsize len;
-  GBytes *all, *pcm;
-
-  if (!g_file_get_contents (WORD, &data, &len, NULL) || len <= WAV_HEADER)
-    g_error ("cannot read %s", WORD);
-  all = g_bytes_new_take (data, len);
-  /* 16 kHz mono S16LE, the canonical 44-byte header */
-  pcm = g_bytes_new_from_bytes (all, WAV_HEADER, len - WAV_HEADER);
-  g_bytes_unref (all);
-  return pcm;
-}
 
 /* appsrc asks for more: the next 20 ms of word or pause, as a microphone
  * would give it (the queue stays small, so memory stays flat). */
 static void
 on_need_data (GstElement * src, guint length, Session * s)
 {
-  gsize word_len;
-  const guint8 *pcm = g_bytes_get_data (s->word, &word_len);
-  gsize period = word_len + RATE * 2 * PAUSE_MS / 1000;
-  gsize n = MIN (CHUNK_BYTES, period - s->pos);
-  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
   GstFlowReturn ret;
-  gsize from_word = s->pos < word_len ? MIN (n, word_len - s->pos) : 0;
 
-  if (s->turns_left == 0) {
-    gst_buffer_unref (buffer);
+  if (s->turns_left == 0)
     g_signal_emit_by_name (src, "end-of-stream", &ret);
-    return;
-  }
-  gst_buffer_fill (buffer, 0, pcm + s->pos, from_word);
-  gst_buffer_memset (buffer, from_word, 0, n - from_word);
-  GST_BUFFER_PTS (buffer) = s->pts;
-  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale (n / 2, GST_SECOND,
-      RATE);
-  s->pts += GST_BUFFER_DURATION (buffer);
-  s->pos += n;
-  if (s->pos >= period) {
-    s->pos = 0;
+  else if (vani_bench_speaker_push (&s->speaker, src))
     s->turns_left--;
-  }
-  g_signal_emit_by_name (src, "push-buffer", buffer, &ret);
-  gst_buffer_unref (buffer);
 }
 
 static gint64
@@ -180,7 +140,6 @@ session_new (const gchar * url, GBytes * word, guint turns, guint index,
     guint count, Results * r)
 {
   Session *s = g_new0 (Session, 1);
-  gsize period = g_bytes_get_size (word) + RATE * 2 * PAUSE_MS / 1000;
   GstElement *src;
   gchar *desc;
 
@@ -194,9 +153,10 @@ session_new (const gchar * url, GBytes * word, guint turns, guint index,
   s->pipeline = gst_parse_launch (desc, NULL);
   g_assert (s->pipeline);
   g_free (desc);
-  s->word = g_bytes_ref (word);
+  vani_bench_speaker_init (&s->speaker, word, PAUSE_MS);
   s->turns_left = turns;
-  s->pos = (period / CHUNK_BYTES) * index / count * CHUNK_BYTES;
+  s->speaker.pos = (s->speaker.period / VANI_BENCH_CHUNK_BYTES) * index /
+      count * VANI_BENCH_CHUNK_BYTES;
   src = gst_bin_get_by_name (GST_BIN (s->pipeline), "src");
   g_signal_connect (src, "need-data", G_CALLBACK (on_need_data), s);
   gst_object_unref (src);
@@ -210,21 +170,8 @@ session_free (Session * s)
   gst_element_set_state (s->pipeline, GST_STATE_NULL);
   gst_bus_remove_watch (GST_ELEMENT_BUS (s->pipeline));
   gst_object_unref (s->pipeline);
-  g_bytes_unref (s->word);
+  vani_bench_speaker_clear (&s->speaker);
   g_free (s);
-}
-
-static glong
-rss_kib (void)
-{
-  gchar *status = NULL, *line;
-  glong kib = 0;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
-      (line = strstr (status, "VmRSS:")))
-    kib = atol (line + strlen ("VmRSS:"));
-  g_free (status);
-  return kib;
 }
 
 static gdouble
@@ -267,7 +214,7 @@ run (const gchar * url, GBytes * word, guint sessions, guint turns,
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify)
       session_free);
   Results r = { 0 };
-  glong rss_before = rss_kib (), rss_during;
+  glong rss_before = vani_bench_rss_kib (), rss_during;
   gdouble cpu_before, cpu;
   gint64 started;
   guint i;
@@ -283,7 +230,7 @@ run (const gchar * url, GBytes * word, guint sessions, guint turns,
                 i))->pipeline, GST_STATE_PLAYING);
   g_main_loop_run (loop);
   cpu = cpu_seconds () - cpu_before;
-  rss_during = rss_kib ();
+  rss_during = vani_bench_rss_kib ();
 
   g_print ("\n%u session(s), %u turns each, %u turns measured; %.1f s\n",
       sessions, turns, r.overhead->len,
@@ -381,7 +328,7 @@ main (int argc, char **argv)
     url = g_strdup (vani_fake_server_get_base_url (server));
   }
   loop = g_main_loop_new (NULL, FALSE);
-  word = read_word ();
+  word = vani_bench_read_wav_pcm (WORD);
 
   vani_bench_print_machine ();
   g_print ("configured latencies: STT %d ms, LLM TTFB %d ms, TTS TTFB %d "
