@@ -23,6 +23,7 @@ typedef enum {
   GST_VANI_HTTP_ERROR_TOO_LARGE,
 } GstVaniHttpError;
 
+/* @thread_name: at most 15 characters, or the system keeps the parent's */
 GstVaniHttp *gst_vani_http_new (const gchar * thread_name);
 void gst_vani_http_free (GstVaniHttp * http);
 void gst_vani_http_clear (GstVaniHttp ** http);

@@ -317,7 +317,7 @@ gst_vani_openai_stt_start (GstVaniSTT * stt)
 {
   GstVaniOpenAISTT *self = GST_VANI_OPENAI_STT (stt);
 
-  self->http = gst_vani_http_new ("vaniopenaistt-http");
+  self->http = gst_vani_http_new ("vani-stt-http");
   gst_vani_http_settings_apply_timeout (GST_OBJECT (self),
       &self->http_settings, self->http);
   self->audio = g_byte_array_new ();

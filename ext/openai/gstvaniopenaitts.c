@@ -329,7 +329,7 @@ gst_vani_openai_tts_start (GstVaniTTS * tts)
   GstVaniOpenAITTS *self = GST_VANI_OPENAI_TTS (tts);
   gint rate;
 
-  self->http = gst_vani_http_new ("vaniopenaitts-http");
+  self->http = gst_vani_http_new ("vani-tts-http");
   gst_vani_http_settings_apply_timeout (GST_OBJECT (self),
       &self->http_settings, self->http);
   GST_OBJECT_LOCK (self);

@@ -44,6 +44,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_vani_agent_debug);
 #define DEFAULT_STT "vanisphinxstt"
 #define DEFAULT_LLM "vanillm"
 #define DEFAULT_TTS "vaniespeaktts"
+#define DEFAULT_INPUT_QUEUE TRUE
 
 enum
 {
@@ -54,6 +55,7 @@ enum
   PROP_STT_ELEMENT,
   PROP_LLM_ELEMENT,
   PROP_TTS_ELEMENT,
+  PROP_INPUT_QUEUE,
   PROP_FIRST_USER               /* then vaniuseraggregator's, mirrored */
 };
 
@@ -79,8 +81,10 @@ struct _GstVaniAgent
   GstBin parent;
 
   GstPad *sinkpad, *srcpad;     /* ghost pads */
-  GstElement *head;             /* queue ! audioconvert ! audioresample ! vanivad */
+  GstElement *queue;            /* ours, in the bin or not (input-queue) */
+  GstElement *convert;
   GstElement *vad, *user, *bot;
+  gboolean input_queue;         /* object lock */
   GstElement *slots[N_SLOTS];
   gchar *descriptions[N_SLOTS];
 };
@@ -198,13 +202,41 @@ set_slot_element (GstVaniAgent * self, Slot s, GstElement * element)
 /* ------------------------------------------------------------------------ */
 /* GstElement / GObject                                                     */
 
+/* Puts the input queue in or takes it out, as input-queue says. */
+static void
+apply_input_queue (GstVaniAgent * self)
+{
+  gboolean wanted, present = GST_OBJECT_PARENT (self->queue) != NULL;
+  GstPad *target;
+
+  GST_OBJECT_LOCK (self);
+  wanted = self->input_queue;
+  GST_OBJECT_UNLOCK (self);
+  if (wanted == present)
+    return;
+  if (wanted) {
+    gst_bin_add (GST_BIN (self), self->queue);
+    gst_element_link (self->queue, self->convert);
+    target = gst_element_get_static_pad (self->queue, "sink");
+  } else {
+    gst_element_unlink (self->queue, self->convert);
+    gst_bin_remove (GST_BIN (self), self->queue);
+    target = gst_element_get_static_pad (self->convert, "sink");
+  }
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->sinkpad), target);
+  gst_object_unref (target);
+}
+
 static GstStateChangeReturn
 gst_vani_agent_change_state (GstElement * element, GstStateChange transition)
 {
   GstVaniAgent *self = GST_VANI_AGENT (element);
 
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !build_slots (self))
-    return GST_STATE_CHANGE_FAILURE;
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    if (!build_slots (self))
+      return GST_STATE_CHANGE_FAILURE;
+    apply_input_queue (self);
+  }
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
@@ -245,6 +277,10 @@ gst_vani_agent_set_property (GObject * object, guint prop_id,
 
   if (user_prop) {
     g_object_set_property (G_OBJECT (self->user), user_prop, value);
+  } else if (prop_id == PROP_INPUT_QUEUE) {
+    GST_OBJECT_LOCK (self);
+    self->input_queue = g_value_get_boolean (value);
+    GST_OBJECT_UNLOCK (self);
   } else if (is_slot_property (prop_id, &s, &is_element)) {
     if (is_element) {
       set_slot_element (self, s, g_value_get_object (value));
@@ -271,6 +307,10 @@ gst_vani_agent_get_property (GObject * object, guint prop_id, GValue * value,
 
   if (user_prop) {
     g_object_get_property (G_OBJECT (self->user), user_prop, value);
+  } else if (prop_id == PROP_INPUT_QUEUE) {
+    GST_OBJECT_LOCK (self);
+    g_value_set_boolean (value, self->input_queue);
+    GST_OBJECT_UNLOCK (self);
   } else if (is_slot_property (prop_id, &s, &is_element)) {
     if (is_element)
       g_value_set_object (value, self->slots[s]);
@@ -289,6 +329,7 @@ gst_vani_agent_finalize (GObject * object)
 
   for (s = 0; s < N_SLOTS; s++)
     g_free (self->descriptions[s]);
+  gst_object_unref (self->queue);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -306,6 +347,9 @@ make_head (GstVaniAgent * self)
   g_object_set (filter, "caps", caps, NULL);
   gst_caps_unref (caps);
   self->vad = make ("vanivad", "vad");
+  /* kept while out of the bin (input-queue=false) */
+  self->queue = gst_object_ref_sink (queue);
+  self->convert = convert;
   gst_bin_add_many (GST_BIN (self), queue, convert, resample, filter,
       self->vad, NULL);
   gst_element_link_many (queue, convert, resample, filter, self->vad, NULL);
@@ -322,6 +366,7 @@ gst_vani_agent_init (GstVaniAgent * self)
 {
   Slot s;
 
+  self->input_queue = DEFAULT_INPUT_QUEUE;
   self->descriptions[SLOT_STT] = g_strdup (DEFAULT_STT);
   self->descriptions[SLOT_LLM] = g_strdup (DEFAULT_LLM);
   self->descriptions[SLOT_TTS] = g_strdup (DEFAULT_TTS);
@@ -370,6 +415,13 @@ install_slot_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_TTS_ELEMENT,
       g_param_spec_object ("tts-element", "TTS element",
           "The text-to-speech element itself", GST_TYPE_ELEMENT, flags));
+  g_object_class_install_property (gobject_class, PROP_INPUT_QUEUE,
+      g_param_spec_boolean ("input-queue", "Input queue",
+          "A queue (a thread of its own) before the VAD, so that a slow "
+          "speech-to-text engine never holds up the audio source. Turn it "
+          "off with a network STT and many agents in one process: one "
+          "thread and one hand-off per buffer less", DEFAULT_INPUT_QUEUE,
+          flags));
 }
 
 /* A property of the bin with the same name, type, range, default, blurb

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <libsoup/soup.h>
 
 #define ENDLESS_LIMIT (512 * 1024 * 1024)
@@ -69,6 +71,7 @@ struct _VaniFakeServer
   guint speech_ms_per_char;
   GThreadPool *sleepers;        /* precise reply delays */
   GTlsCertificate *certificate; /* serves https when set */
+  GHashTable *reply_times;      /* path -> GArray of gint64 µs */
 };
 
 /* One reply being written. */
@@ -83,6 +86,8 @@ typedef struct
   gboolean client_left;
   GSource *timer;
   GSource *hangup_watch;
+  gint64 received;              /* when the whole request was in */
+  gchar *path;
 } Writer;
 
 #define STALL_POLL_MS 10
@@ -591,6 +596,7 @@ writer_free (Writer * w)
   }
   vani_fake_reply_free (w->reply);
   g_object_unref (w->msg);
+  g_free (w->path);
   g_free (w);
 }
 
@@ -725,6 +731,25 @@ next_piece (Writer * w, const gchar * data, gsize len)
   return sep ? (gsize) (sep + 2 - (data + w->offset)) : left;
 }
 
+/* The server's own time for a request: whole request in → first byte of
+ * the body handed to libsoup. */
+static void
+note_reply_time (Writer * w)
+{
+  VaniFakeServer *server = w->server;
+  gint64 took = g_get_monotonic_time () - w->received;
+  GArray *times;
+
+  g_mutex_lock (&server->lock);
+  times = g_hash_table_lookup (server->reply_times, w->path);
+  if (!times) {
+    times = g_array_new (FALSE, FALSE, sizeof (gint64));
+    g_hash_table_insert (server->reply_times, g_strdup (w->path), times);
+  }
+  g_array_append_val (times, took);
+  g_mutex_unlock (&server->lock);
+}
+
 static void
 writer_step (Writer * w)
 {
@@ -746,6 +771,8 @@ writer_step (Writer * w)
   if (w->reply->stall_after >= 0 &&
       w->sent + piece > (gsize) w->reply->stall_after)
     piece = w->reply->stall_after - w->sent;
+  if (piece > 0 && w->sent == 0)
+    note_reply_time (w);
   if (piece > 0) {
     soup_message_body_append (body, SOUP_MEMORY_COPY, data + w->offset,
         piece);
@@ -942,6 +969,10 @@ handle_request (SoupServer * soup, SoupServerMessage * msg,
   Writer *w;
   guint latency;
 
+  /* as a real API server does: each reply chunk leaves at once */
+  g_socket_set_option (soup_server_message_get_socket (msg), IPPROTO_TCP,
+      TCP_NODELAY, 1, NULL);
+
   g_mutex_lock (&server->lock);
   g_ptr_array_add (server->requests, req);
   queue = g_hash_table_lookup (server->queues, path);
@@ -963,6 +994,8 @@ handle_request (SoupServer * soup, SoupServerMessage * msg,
   server->writers = g_list_prepend (server->writers, w);
   w->server = server;
   w->msg = g_object_ref (msg);
+  w->received = g_get_monotonic_time ();
+  w->path = g_strdup (path);
   w->reply = reply;
   g_signal_connect (msg, "finished", G_CALLBACK (on_finished), w);
   soup_server_message_pause (msg);
@@ -1041,6 +1074,8 @@ fake_server_new (guint port, GTlsCertificate * certificate, GError ** error)
       request_free);
   server->closed_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  server->reply_times = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, (GDestroyNotify) g_array_unref);
   server->context = g_main_context_new ();
   server->loop = g_main_loop_new (server->context, FALSE);
   server->sleepers = g_thread_pool_new (sleep_then_start, NULL, 256, FALSE,
@@ -1108,6 +1143,7 @@ vani_fake_server_free (VaniFakeServer * server)
   g_hash_table_unref (server->latencies);
   g_ptr_array_unref (server->requests);
   g_hash_table_unref (server->closed_at);
+  g_hash_table_unref (server->reply_times);
   g_strfreev (server->answers);
   g_strfreev (server->transcripts);
   g_free (server->base_url);
@@ -1279,6 +1315,19 @@ vani_fake_server_get_last_closed_time (VaniFakeServer * server,
     time = *at;
   g_mutex_unlock (&server->lock);
   return time;
+}
+
+GArray *
+vani_fake_server_get_reply_times (VaniFakeServer * server, const gchar * path)
+{
+  GArray *times, *copy = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  g_mutex_lock (&server->lock);
+  times = g_hash_table_lookup (server->reply_times, path);
+  if (times)
+    g_array_append_vals (copy, times->data, times->len);
+  g_mutex_unlock (&server->lock);
+  return copy;
 }
 
 void

@@ -62,6 +62,11 @@ gboolean vani_fake_server_wait_closed (VaniFakeServer * server, guint n,
  * clock, noticed as it happens), or 0. */
 gint64 vani_fake_server_get_last_closed_time (VaniFakeServer * server,
     const gchar * path);
+/* (transfer full) The server's own time for each reply on @path, in order:
+ * from the whole request received to the first body byte handed to libsoup
+ * (gint64 µs; includes the configured latency). */
+GArray *vani_fake_server_get_reply_times (VaniFakeServer * server,
+    const gchar * path);
 /* Drops the recorded requests (long runs); earlier VaniFakeRequest pointers
  * become invalid and request counts start again from 0. */
 void vani_fake_server_forget_requests (VaniFakeServer * server);

@@ -9,7 +9,7 @@
  *   --barge-ins N      N times the user talks over the answer: each
  *                      flushes the LLM, TTS and sink mid-reply;
  *   --turns N          N turns in one pipeline; the RSS every 100 turns,
- *                      the context emptied every 50.
+ *                      the context (and the server's log) emptied every 50.
  *
  * Run it under ASan/UBSan or valgrind (tests/stress/run.sh) for the memory
  * errors and leaks; it fails itself on a hang, an error message, or an
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <gst/gst.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/vani/vani.h>
 
 #include "benchutil.h"
@@ -38,6 +39,7 @@ typedef struct
 {
   GstElement *pipeline;
   GstElement *agent;
+  VaniFakeServer *server;
   VaniBenchSpeaker speaker;
 
   GMutex lock;
@@ -49,9 +51,11 @@ typedef struct
 } Stress;
 
 static void
-on_need_data (GstElement * src, guint length, Stress * st)
+on_need_data (GstAppSrc * src, guint length, gpointer data)
 {
-  vani_bench_speaker_push (&st->speaker, src);
+  Stress *st = data;
+
+  vani_bench_speaker_push (&st->speaker, GST_ELEMENT (src));
 }
 
 static GstBusSyncReply
@@ -96,6 +100,7 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
 static void
 stress_init (Stress * st, VaniFakeServer * server)
 {
+  static GstAppSrcCallbacks callbacks = {.need_data = on_need_data };
   const gchar *url = vani_fake_server_get_base_url (server);
   GstElement *src, *vad;
   GBytes *word;
@@ -103,6 +108,7 @@ stress_init (Stress * st, VaniFakeServer * server)
   gchar *desc;
 
   memset (st, 0, sizeof (*st));
+  st->server = server;
   g_mutex_init (&st->lock);
   g_cond_init (&st->cond);
   word = vani_bench_read_wav_pcm (WORD);
@@ -124,7 +130,7 @@ stress_init (Stress * st, VaniFakeServer * server)
   g_object_set (vad, "stop-secs", VAD_STOP_SECS, NULL);
   gst_object_unref (vad);
   src = gst_bin_get_by_name (GST_BIN (st->pipeline), "src");
-  g_signal_connect (src, "need-data", G_CALLBACK (on_need_data), st);
+  gst_app_src_set_callbacks (GST_APP_SRC (src), &callbacks, st, NULL);
   gst_object_unref (src);
   bus = gst_element_get_bus (st->pipeline);
   gst_bus_set_sync_handler (bus, on_message, st, NULL);
@@ -259,8 +265,10 @@ run_barge_ins (Stress * st, guint n)
   return ok && still_answers (st);
 }
 
+/* The context, and the fake server's record of the requests (each holds an
+ * uploaded WAV), so that the RSS shows what the agent keeps. */
 static void
-empty_context (Stress * st)
+forget_history (Stress * st)
 {
   GstVaniContext *context = NULL;
 
@@ -269,6 +277,7 @@ empty_context (Stress * st)
     gst_vani_context_clear_messages (context);
     g_object_unref (context);
   }
+  vani_fake_server_forget_requests (st->server);
 }
 
 static gboolean
@@ -281,7 +290,7 @@ run_turns (Stress * st, guint n)
   for (i = CONTEXT_EVERY; i <= n; i += CONTEXT_EVERY) {
     if (!wait_turns (st, i))
       return FALSE;
-    empty_context (st);
+    forget_history (st);
     if (i % 100 == 0)
       printf ("turns: %u, RSS %ld KiB\n", i, vani_bench_rss_kib ());
     fflush (stdout);

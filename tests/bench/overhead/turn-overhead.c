@@ -35,6 +35,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/vani/vani.h>
 
 #include "benchutil.h"
@@ -52,7 +53,10 @@ typedef struct
   guint sessions_running;
   guint done, expected;
   GMainLoop *loop;
+  GMutex lock;                  /* messages come from streaming threads */
 } Results;
+
+static gboolean input_queue = TRUE;
 
 typedef struct
 {
@@ -64,13 +68,13 @@ typedef struct
 /* appsrc asks for more: the next 20 ms of word or pause, as a microphone
  * would give it (the queue stays small, so memory stays flat). */
 static void
-on_need_data (GstElement * src, guint length, Session * s)
+on_need_data (GstAppSrc * src, guint length, gpointer data)
 {
-  GstFlowReturn ret;
+  Session *s = data;
 
   if (s->turns_left == 0)
-    g_signal_emit_by_name (src, "end-of-stream", &ret);
-  else if (vani_bench_speaker_push (&s->speaker, src))
+    gst_app_src_end_of_stream (src);
+  else if (vani_bench_speaker_push (&s->speaker, GST_ELEMENT (src)))
     s->turns_left--;
 }
 
@@ -109,11 +113,14 @@ note_turn (Results * r, const GstStructure * s)
     g_printerr ("%u/%u turns\n", r->done, r->expected);
 }
 
-static gboolean
+/* A sync handler, as a server with many calls would use: a bus watch per
+ * pipeline on one main context costs a poll of every bus per message. */
+static GstBusSyncReply
 on_message (GstBus * bus, GstMessage * msg, gpointer data)
 {
   Results *r = data;
 
+  g_mutex_lock (&r->lock);
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_ERROR:
       g_printerr ("error: %" GST_PTR_FORMAT "\n", msg);
@@ -130,7 +137,9 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
     default:
       break;
   }
-  return G_SOURCE_CONTINUE;
+  g_mutex_unlock (&r->lock);
+  gst_message_unref (msg);
+  return GST_BUS_DROP;
 }
 
 /* Session @index of @count starts at its own point of the word + pause
@@ -139,17 +148,19 @@ static Session *
 session_new (const gchar * url, GBytes * word, guint turns, guint index,
     guint count, Results * r)
 {
+  static GstAppSrcCallbacks callbacks = {.need_data = on_need_data };
   Session *s = g_new0 (Session, 1);
   GstElement *src;
   gchar *desc;
 
   desc = g_strdup_printf ("appsrc name=src is-live=true format=time "
       "max-bytes=%d caps=audio/x-raw,format=S16LE,rate=%d,channels=1,"
-      "layout=interleaved ! clocksync ! vaniagent stt=\"vaniopenaistt "
+      "layout=interleaved ! clocksync ! vaniagent input-queue=%s "
+      "stt=\"vaniopenaistt "
       "base-url=%s api-key=sk-bench\" llm=\"vanillm base-url=%s "
       "api-key=sk-bench\" tts=\"vaniopenaitts base-url=%s api-key=sk-bench\""
       " ! fakesink sync=true async=false processing-deadline=0",
-      QUEUED_BYTES, RATE, url, url, url);
+      QUEUED_BYTES, RATE, input_queue ? "true" : "false", url, url, url);
   s->pipeline = gst_parse_launch (desc, NULL);
   g_assert (s->pipeline);
   g_free (desc);
@@ -158,9 +169,10 @@ session_new (const gchar * url, GBytes * word, guint turns, guint index,
   s->speaker.pos = (s->speaker.period / VANI_BENCH_CHUNK_BYTES) * index /
       count * VANI_BENCH_CHUNK_BYTES;
   src = gst_bin_get_by_name (GST_BIN (s->pipeline), "src");
-  g_signal_connect (src, "need-data", G_CALLBACK (on_need_data), s);
+  gst_app_src_set_callbacks (GST_APP_SRC (src), &callbacks, s, NULL);
   gst_object_unref (src);
-  gst_bus_add_watch (GST_ELEMENT_BUS (s->pipeline), on_message, r);
+  gst_bus_set_sync_handler (GST_ELEMENT_BUS (s->pipeline), on_message, r,
+      NULL);
   return s;
 }
 
@@ -168,7 +180,6 @@ static void
 session_free (Session * s)
 {
   gst_element_set_state (s->pipeline, GST_STATE_NULL);
-  gst_bus_remove_watch (GST_ELEMENT_BUS (s->pipeline));
   gst_object_unref (s->pipeline);
   vani_bench_speaker_clear (&s->speaker);
   g_free (s);
@@ -195,6 +206,7 @@ results_init (Results * r, guint sessions, guint turns, gint64 configured)
   r->sessions_running = sessions;
   r->expected = sessions * turns;
   r->done = 0;
+  g_mutex_init (&r->lock);
 }
 
 static void
@@ -204,13 +216,87 @@ results_clear (Results * r)
   g_array_unref (r->v2v);
   g_array_unref (r->llm_ttfb);
   g_array_unref (r->tts_ttfb);
+  g_mutex_clear (&r->lock);
 }
 
-/* @sessions agents at once for @turns turns each; prints the figures. */
-static void
-run (const gchar * url, GBytes * word, guint sessions, guint turns,
-    gint64 configured, GMainLoop * loop)
+/* The fake server's own time beyond its configured latencies, per turn:
+ * what it took from a whole request to the first byte of the reply, less
+ * the latency it was told to wait. Only for one session, where the n-th
+ * request of each service belongs to the n-th turn; @first: the number of
+ * replies each service gave before this run. */
+static GArray *
+server_excess (VaniFakeServer * server, const guint first[3],
+    const gint latency_ms[3], guint turns)
 {
+  static const gchar *const paths[3] = { VANI_FAKE_TRANSCRIPTIONS,
+    VANI_FAKE_CHAT, VANI_FAKE_SPEECH
+  };
+  GArray *excess = g_array_new (FALSE, TRUE, sizeof (gint64));
+  guint p, t;
+
+  g_array_set_size (excess, turns);
+  for (p = 0; p < 3; p++) {
+    GArray *times = vani_fake_server_get_reply_times (server, paths[p]);
+
+    if (times->len != first[p] + turns) {
+      g_array_unref (times);
+      g_array_unref (excess);
+      return NULL;
+    }
+    for (t = 0; t < turns; t++)
+      g_array_index (excess, gint64, t) += g_array_index (times, gint64,
+          first[p] + t) - (gint64) latency_ms[p] * 1000;
+    g_array_unref (times);
+  }
+  return excess;
+}
+
+static void
+count_replies (VaniFakeServer * server, guint counts[3])
+{
+  static const gchar *const paths[3] = { VANI_FAKE_TRANSCRIPTIONS,
+    VANI_FAKE_CHAT, VANI_FAKE_SPEECH
+  };
+  guint p;
+
+  for (p = 0; p < 3; p++) {
+    GArray *times = vani_fake_server_get_reply_times (server, paths[p]);
+
+    counts[p] = times->len;
+    g_array_unref (times);
+  }
+}
+
+/* Overhead less what the fake server itself added: ours alone. */
+static void
+report_net_overhead (Results * r, VaniFakeServer * server,
+    const guint first[3], const gint latency_ms[3])
+{
+  GArray *excess = server_excess (server, first, latency_ms,
+      r->overhead->len), *net;
+  guint t;
+
+  if (!excess)
+    return;
+  net = g_array_sized_new (FALSE, FALSE, sizeof (gint64), excess->len);
+  for (t = 0; t < excess->len; t++)
+    append (net, g_array_index (r->overhead, gint64, t) -
+        g_array_index (excess, gint64, t));
+  vani_bench_report ("fake server past its latencies (3 replies)", excess);
+  vani_bench_report ("framework overhead less the fake server", net);
+  g_array_unref (excess);
+  g_array_unref (net);
+}
+
+/* @sessions agents at once for @turns turns each; prints the figures.
+ * @server: the in-process fake server, or NULL. */
+static void
+run (const gchar * url, VaniFakeServer * server, GBytes * word,
+    guint sessions, guint turns, const gint latency_ms[3], GMainLoop * loop)
+{
+  gint64 configured = (gint64) (latency_ms[0] + latency_ms[1] +
+      latency_ms[2]) * 1000;
+  guint first[3] = { 0 };
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify)
       session_free);
   Results r = { 0 };
@@ -221,6 +307,8 @@ run (const gchar * url, GBytes * word, guint sessions, guint turns,
 
   results_init (&r, sessions, turns, configured);
   r.loop = loop;
+  if (server)
+    count_replies (server, first);
   for (i = 0; i < sessions; i++)
     g_ptr_array_add (all, session_new (url, word, turns, i, sessions, &r));
   cpu_before = cpu_seconds ();
@@ -241,6 +329,8 @@ run (const gchar * url, GBytes * word, guint sessions, guint turns,
       (rss_during - rss_before) / 1024.0 / sessions,
       (rss_during - rss_before) / 1024.0);
   vani_bench_report ("framework overhead", r.overhead);
+  if (server && sessions == 1)
+    report_net_overhead (&r, server, first, latency_ms);
   vani_bench_report ("voice-to-voice", r.v2v);
   vani_bench_report ("LLM TTFB (incl. latency)", r.llm_ttfb);
   vani_bench_report ("TTS TTFB (incl. latency)", r.tts_ttfb);
@@ -301,6 +391,8 @@ main (int argc, char **argv)
         "MS"},
     {"server-process", 0, 0, G_OPTION_ARG_NONE, &server_process,
         "Run the fake server as a process of its own", NULL},
+    {"no-input-queue", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE,
+        &input_queue, "vaniagent input-queue=false", NULL},
     {NULL}
   };
   const gchar *answers[] = { "OK.", NULL }, *transcripts[] = { "eight", NULL };
@@ -308,6 +400,7 @@ main (int argc, char **argv)
   VaniFakeServer *server = NULL;
   GMainLoop *loop;
   GBytes *word;
+  gint latency_ms[3];
 
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_add_group (options, gst_init_get_option_group ());
@@ -334,9 +427,11 @@ main (int argc, char **argv)
   g_print ("configured latencies: STT %d ms, LLM TTFB %d ms, TTS TTFB %d "
       "ms\n", stt_ms, llm_ms, tts_ms);
   counts = g_strsplit (sessions_list ? sessions_list : "1", ",", -1);
+  latency_ms[0] = stt_ms;
+  latency_ms[1] = llm_ms;
+  latency_ms[2] = tts_ms;
   for (c = counts; *c; c++)
-    run (url, word, atoi (*c), turns,
-        (gint64) (stt_ms + llm_ms + tts_ms) * 1000, loop);
+    run (url, server, word, atoi (*c), turns, latency_ms, loop);
 
   g_strfreev (counts);
   g_free (sessions_list);

@@ -3,7 +3,8 @@
  *
  * vaniagent end to end, offline with the fake server: a spoken WAV in →
  * the right user text in the context → the LLM request holds it → an
- * answer of plausible length out → EOS ends everything cleanly.
+ * answer of plausible length out → EOS ends everything cleanly. Once with
+ * the input queue, once without (input-queue=false).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,10 +29,11 @@ count_audio (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
 GST_START_TEST (test_spoken_turn)
 {
+  gboolean input_queue = __i__ == 0;
   const gchar *answers[] = { ANSWER, NULL };
   VaniFakeServer *server = vani_fake_server_new (NULL);
   gchar *desc;
-  GstElement *pipeline, *agent, *sink;
+  GstElement *pipeline, *agent, *sink, *queue;
   GstVaniContext *context = NULL;
   GstVaniMessage *last;
   GstMessage *msg;
@@ -41,10 +43,11 @@ GST_START_TEST (test_spoken_turn)
 
   vani_fake_server_set_answers (server, answers);
   desc = g_strdup_printf ("filesrc location=%s/media/stt/book-table.wav "
-      "! wavparse ! vaniagent name=agent "
+      "! wavparse ! vaniagent name=agent input-queue=%s "
       "stt=\"vanisphinxstt grammar=%s/media/stt/restaurant.gram\" "
       "llm=\"vanillm base-url=%s api-key=sk-test\" tts=vaniespeaktts "
-      "! fakesink name=sink sync=false", VANI_TESTS_DIR, VANI_TESTS_DIR,
+      "! fakesink name=sink sync=false", VANI_TESTS_DIR,
+      input_queue ? "true" : "false", VANI_TESTS_DIR,
       vani_fake_server_get_base_url (server));
   pipeline = gst_parse_launch (desc, NULL);
   fail_unless (pipeline != NULL);
@@ -55,6 +58,9 @@ GST_START_TEST (test_spoken_turn)
 
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
+  queue = gst_bin_get_by_name (GST_BIN (agent), "input");
+  fail_unless_equals_int (queue != NULL, input_queue);
+  gst_clear_object (&queue);
   msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
       60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
@@ -102,7 +108,7 @@ agent_suite (void)
   Suite *s = suite_create ("agent");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_test (tc, test_spoken_turn);
+  tcase_add_loop_test (tc, test_spoken_turn, 0, 2);
   suite_add_tcase (s, tc);
   return s;
 }
