@@ -540,15 +540,13 @@ build_request_body (GstVaniLLM * self, GstVaniContext * context,
 {
   JsonBuilder *b = json_builder_new_immutable ();
   JsonNode *root, *tools, *choice;
-  gchar *text;
-  gsize len;
+  gchar *rest, *messages;
+  GString *text;
 
   GST_OBJECT_LOCK (self);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, self->model);
-  json_builder_set_member_name (b, "messages");
-  json_builder_add_value (b, gst_vani_context_messages_to_json_node (context));
   json_builder_set_member_name (b, "stream");
   json_builder_add_boolean_value (b, stream);
   if (stream && self->include_usage) {
@@ -574,11 +572,24 @@ build_request_body (GstVaniLLM * self, GstVaniContext * context,
   merge_extra_body (json_node_get_object (root), self->extra_body);
   GST_OBJECT_UNLOCK (self);
 
-  text = json_to_string (root, FALSE);
-  len = strlen (text);
+  /* extra-body may not replace the conversation */
+  json_object_remove_member (json_node_get_object (root), "messages");
+  rest = json_to_string (root, FALSE);
   json_node_unref (root);
   g_object_unref (b);
-  return g_bytes_new_take (text, len);
+
+  /* the messages go in as text: each message's JSON is kept, so a long
+   * conversation is not written out again for every request */
+  messages = gst_vani_context_messages_to_json (context);
+  text = g_string_sized_new (strlen (messages) + strlen (rest) + 16);
+  g_string_append (text, "{\"messages\":");
+  g_string_append (text, messages);
+  if (rest[1] != '}')
+    g_string_append_c (text, ',');
+  g_string_append (text, rest + 1);
+  g_free (messages);
+  g_free (rest);
+  return g_string_free_to_bytes (text);
 }
 
 /* ------------------------------------------------------------------------ */

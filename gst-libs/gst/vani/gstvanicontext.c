@@ -59,6 +59,7 @@ struct _GstVaniMessage
   gchar *name;
   gchar *tool_call_id;
   GPtrArray *tool_calls;        /* GstVaniToolCall, NULL when none */
+  gchar *json;                  /* compact JSON, made once when first asked */
 };
 
 /**
@@ -336,6 +337,7 @@ gst_vani_message_unref (GstVaniMessage * message)
   g_free (message->tool_call_id);
   if (message->tool_calls)
     g_ptr_array_unref (message->tool_calls);
+  g_free (message->json);
   g_free (message);
 }
 
@@ -1386,6 +1388,57 @@ add_messages_array (JsonBuilder * b, GPtrArray * messages)
   for (i = 0; i < messages->len; i++)
     add_message_json (b, g_ptr_array_index (messages, i));
   json_builder_end_array (b);
+}
+
+/* A message never changes, so its JSON is made once: a request then
+ * costs the new messages only, not the whole conversation again. */
+static const gchar *
+message_json (GstVaniMessage * message)
+{
+  gchar *json = g_atomic_pointer_get (&message->json);
+
+  if (!json) {
+    JsonNode *node = gst_vani_message_to_json_node (message);
+
+    json = json_to_string (node, FALSE);
+    json_node_unref (node);
+    if (!g_atomic_pointer_compare_and_exchange (&message->json, NULL, json)) {
+      g_free (json);            /* another thread made it first */
+      json = g_atomic_pointer_get (&message->json);
+    }
+  }
+  return json;
+}
+
+/**
+ * gst_vani_context_messages_to_json:
+ * @context: a context
+ *
+ * The `messages` array of gst_vani_context_messages_to_json_node() as
+ * compact JSON text, the same text json-glib would write. Each message's
+ * text is made once and kept, so this is cheap for a long conversation.
+ *
+ * Returns: (transfer full): the `messages` array as JSON
+ */
+gchar *
+gst_vani_context_messages_to_json (GstVaniContext * context)
+{
+  GPtrArray *messages;
+  GString *out;
+  guint i;
+
+  g_return_val_if_fail (GST_VANI_IS_CONTEXT (context), NULL);
+  messages = gst_vani_context_get_messages (context);
+  out = g_string_sized_new (64 * (messages->len + 1));
+  g_string_append_c (out, '[');
+  for (i = 0; i < messages->len; i++) {
+    if (i > 0)
+      g_string_append_c (out, ',');
+    g_string_append (out, message_json (g_ptr_array_index (messages, i)));
+  }
+  g_string_append_c (out, ']');
+  g_ptr_array_unref (messages);
+  return g_string_free (out, FALSE);
 }
 
 /**

@@ -159,6 +159,8 @@ GST_VANI_API void gst_vani_context_set_tool (GstVaniContext * context,
 GST_VANI_API GstVaniTool *gst_vani_context_get_tool (GstVaniContext * context);
 
 GST_VANI_API guint64 gst_vani_context_get_generation (GstVaniContext * context);
+GST_VANI_API
+gchar *gst_vani_context_messages_to_json (GstVaniContext * context);
 GST_VANI_API JsonNode *gst_vani_context_messages_to_json_node (GstVaniContext * context);
 GST_VANI_API gchar *gst_vani_context_to_json (GstVaniContext * context,
     gboolean pretty);

@@ -436,6 +436,39 @@ GST_START_TEST (test_round_trip_tool_calls)
 
 GST_END_TEST;
 
+/* The kept per-message text is exactly what json-glib writes for the
+ * whole array, for every kind of message, before and after more messages
+ * come (the first ones are then served from what was kept). */
+GST_START_TEST (test_messages_text_matches_json_glib)
+{
+  GstVaniContext *ctx = new_weather_conversation ();
+  GPtrArray *calls = new_tool_calls ();
+  JsonNode *node;
+  gchar *fast, *slow;
+  guint round;
+
+  gst_vani_context_add_user_message (ctx, "quote \" back \\ tab\t nl\n "
+      "bell\x07 ü नमस्ते 😀 </script>");
+  g_ptr_array_add (calls, gst_vani_tool_call_new ("c1", "lookup",
+          "{\"q\": \"x\"}"));
+  gst_vani_context_add_assistant_tool_calls (ctx, NULL, calls);
+  g_ptr_array_unref (calls);
+  gst_vani_context_add_tool_result (ctx, "c1", "{\"temp\": 21}");
+  for (round = 0; round < 2; round++) {
+    node = gst_vani_context_messages_to_json_node (ctx);
+    slow = json_to_string (node, FALSE);
+    fast = gst_vani_context_messages_to_json (ctx);
+    fail_unless_equals_string (fast, slow);
+    json_node_unref (node);
+    g_free (fast);
+    g_free (slow);
+    gst_vani_context_add_assistant_message (ctx, "And one more.");
+  }
+  g_object_unref (ctx);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_import_forms)
 {
   GstVaniContext *ctx;
@@ -1077,6 +1110,7 @@ context_suite (void)
   tcase_add_test (tc, test_to_json_object);
   tcase_add_test (tc, test_round_trip_unicode);
   tcase_add_test (tc, test_round_trip_tool_calls);
+  tcase_add_test (tc, test_messages_text_matches_json_glib);
   tcase_add_test (tc, test_import_forms);
   tcase_add_test (tc, test_import_errors);
   tcase_add_test (tc, test_import_hostile_input);
