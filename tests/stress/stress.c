@@ -8,6 +8,8 @@
  *                      complete (10 s), and the agent must still answer;
  *   --barge-ins N      N times the user talks over the answer: each
  *                      flushes the LLM, TTS and sink mid-reply;
+ *   --app-flushes N    N flushes from the application's thread into the
+ *                      LLM, each while an answer plays;
  *   --turns N          N turns in one pipeline; the RSS every 100 turns,
  *                      the context (and the server's log) emptied every 50.
  *
@@ -234,6 +236,40 @@ run_state_changes (Stress * st, guint n)
   return still_answers (st);
 }
 
+/* A flush from the application's own thread into the LLM's sink, the
+ * way an application would stop the answer itself. reset-time stays
+ * false: true would restart the pipeline's running time, and the live
+ * source would wait on the clock for timestamps now far ahead. */
+static void
+flush_llm (Stress * st)
+{
+  GstElement *llm = gst_bin_get_by_name (GST_BIN (st->agent), "llm");
+  GstPad *sink = gst_element_get_static_pad (llm, "sink");
+
+  gst_pad_send_event (sink, gst_event_new_flush_start ());
+  gst_pad_send_event (sink, gst_event_new_flush_stop (FALSE));
+  gst_object_unref (sink);
+  gst_object_unref (llm);
+}
+
+/* Each flush waits for an answer to start, then comes 0-300 ms into it. */
+static gboolean
+run_app_flushes (Stress * st, guint n)
+{
+  guint i;
+
+  if (!set_state (st, GST_STATE_PLAYING))
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    if (!wait_turns (st, turns_so_far (st) + 1))
+      return FALSE;
+    g_usleep (g_random_int_range (0, 300000));
+    flush_llm (st);
+  }
+  printf ("application flushes: %u\n", n);
+  return still_answers (st);
+}
+
 /* The user talks over every answer (the answer is longer than the pause
  * between words): each barge-in flushes the LLM, the TTS and the sink in
  * the middle of a reply, and cancels both requests. */
@@ -301,12 +337,14 @@ run_turns (Stress * st, guint n)
 int
 main (int argc, char **argv)
 {
-  guint state_changes = 0, barge_ins = 0, turns = 0;
+  guint state_changes = 0, barge_ins = 0, app_flushes = 0, turns = 0;
   GOptionEntry entries[] = {
     {"state-changes", 0, 0, G_OPTION_ARG_INT, &state_changes,
         "Random state changes", "N"},
     {"barge-ins", 0, 0, G_OPTION_ARG_INT, &barge_ins,
         "Barge-ins (flushes mid-reply)", "N"},
+    {"app-flushes", 0, 0, G_OPTION_ARG_INT, &app_flushes,
+        "Flushes from the application into the LLM mid-answer", "N"},
     {"turns", 0, 0, G_OPTION_ARG_INT, &turns, "Turns in one pipeline", "N"},
     {NULL}
   };
@@ -343,6 +381,12 @@ main (int argc, char **argv)
     vani_fake_server_set_answers (server, long_answer);
     stress_init (&st, server);
     ok = run_barge_ins (&st, barge_ins) && st.errors == 0;
+    stress_clear (&st);
+  }
+  if (ok && app_flushes) {
+    vani_fake_server_set_answers (server, long_answer);
+    stress_init (&st, server);
+    ok = run_app_flushes (&st, app_flushes) && st.errors == 0;
     stress_clear (&st);
   }
   if (ok && turns) {
