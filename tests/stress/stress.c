@@ -334,6 +334,25 @@ run_turns (Stress * st, guint n)
   return TRUE;
 }
 
+typedef gboolean (*RunFunc) (Stress * st, guint n);
+
+static gboolean
+run_mode (VaniFakeServer * server, const gchar * const *answers, RunFunc run,
+    guint n)
+{
+  Stress st;
+  gboolean ok;
+
+  if (n == 0)
+    return TRUE;
+  vani_fake_server_set_answers (server, answers);
+  stress_init (&st, server);
+  ok = run (&st, n) && st.errors == 0;
+  printf ("warnings: %u\n", st.warnings);
+  stress_clear (&st);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -356,8 +375,7 @@ main (int argc, char **argv)
   GOptionContext *options = g_option_context_new ("- abuse a vaniagent");
   VaniFakeServer *server;
   GError *error = NULL;
-  gboolean ok = TRUE;
-  Stress st;
+  gboolean ok;
 
   g_option_context_add_main_entries (options, entries, NULL);
   g_option_context_add_group (options, gst_init_get_option_group ());
@@ -370,33 +388,12 @@ main (int argc, char **argv)
     g_error ("fake server: %s", error->message);
   vani_fake_server_set_transcripts (server, transcripts);
 
-  /* all in real time: faster, the user would talk over every answer */
-  if (ok && state_changes) {
-    vani_fake_server_set_answers (server, long_answer);
-    stress_init (&st, server);
-    ok = run_state_changes (&st, state_changes) && st.errors == 0;
-    stress_clear (&st);
-  }
-  if (ok && barge_ins) {
-    vani_fake_server_set_answers (server, long_answer);
-    stress_init (&st, server);
-    ok = run_barge_ins (&st, barge_ins) && st.errors == 0;
-    stress_clear (&st);
-  }
-  if (ok && app_flushes) {
-    vani_fake_server_set_answers (server, long_answer);
-    stress_init (&st, server);
-    ok = run_app_flushes (&st, app_flushes) && st.errors == 0;
-    stress_clear (&st);
-  }
-  if (ok && turns) {
-    /* answered before the user speaks again */
-    vani_fake_server_set_answers (server, short_answer);
-    stress_init (&st, server);
-    ok = run_turns (&st, turns) && st.errors == 0;
-    printf ("warnings: %u\n", st.warnings);
-    stress_clear (&st);
-  }
+  /* one pipeline per mode, in real time (faster, the user would talk over
+   * every answer); turns get a short answer, heard before the next word */
+  ok = run_mode (server, long_answer, run_state_changes, state_changes) &&
+      run_mode (server, long_answer, run_barge_ins, barge_ins) &&
+      run_mode (server, long_answer, run_app_flushes, app_flushes) &&
+      run_mode (server, short_answer, run_turns, turns);
   vani_fake_server_free (server);
   gst_deinit ();
   printf ("%s\n", ok ? "PASS" : "FAIL");
