@@ -420,7 +420,8 @@ install_slot_properties (GObjectClass * gobject_class)
           "A queue (a thread of its own) before the VAD, so that a slow "
           "speech-to-text engine never holds up the audio source. Turn it "
           "off with a network STT and many agents in one process: one "
-          "thread and one hand-off per buffer less", DEFAULT_INPUT_QUEUE,
+          "thread and one hand-off per buffer less (read on NULL to READY)",
+          DEFAULT_INPUT_QUEUE,
           flags));
 }
 
