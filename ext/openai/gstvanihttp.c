@@ -720,9 +720,8 @@ gst_vani_http_settings_redact (GstObject * element,
   return safe;
 }
 
-guint
-gst_vani_http_settings_get_timeout (GstObject * element,
-    GstVaniHttpSettings * settings)
+static guint
+settings_get_timeout (GstObject * element, GstVaniHttpSettings * settings)
 {
   guint timeout;
 
@@ -739,7 +738,7 @@ gst_vani_http_settings_apply_timeout (GstObject * element,
     GstVaniHttpSettings * settings, GstVaniHttp * http)
 {
   g_object_set (gst_vani_http_get_session (http), "timeout",
-      gst_vani_http_settings_get_timeout (element, settings), NULL);
+      settings_get_timeout (element, settings), NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -817,11 +816,13 @@ gst_vani_http_watchdog_progress (GstVaniHttpWatchdog * watchdog)
   watchdog->bytes = 0;
 }
 
-/* Bytes that came but are not progress yet (half an event). */
-void
+/* Bytes that came but are not progress yet (half an event); returns all
+ * of them since the last progress. */
+gsize
 gst_vani_http_watchdog_count (GstVaniHttpWatchdog * watchdog, gsize bytes)
 {
   watchdog->bytes += bytes;
+  return watchdog->bytes;
 }
 
 gboolean
@@ -830,11 +831,19 @@ gst_vani_http_watchdog_fired (GstVaniHttpWatchdog * watchdog)
   return watchdog && watchdog->fired;
 }
 
-/* A person's words for a failed request: a timeout names request-timeout
- * and says whether the server went silent or was too slow. */
-gchar *
-gst_vani_http_describe_error (const GError * error,
-    GstVaniHttpWatchdog * watchdog, guint timeout_s)
+/* A watchdog with the element's request-timeout. */
+GstVaniHttpWatchdog *
+gst_vani_http_settings_watch (GstObject * element,
+    GstVaniHttpSettings * settings, GstVaniHttp * http,
+    GCancellable * cancellable)
+{
+  return gst_vani_http_watchdog_new (http,
+      settings_get_timeout (element, settings), cancellable);
+}
+
+static gchar *
+describe_error (const GError * error, GstVaniHttpWatchdog * watchdog,
+    guint timeout_s)
 {
   if (gst_vani_http_watchdog_fired (watchdog) && watchdog->bytes > 0)
     return g_strdup_printf ("the server sent only %" G_GSIZE_FORMAT
@@ -845,4 +854,20 @@ gst_vani_http_describe_error (const GError * error,
     return g_strdup_printf ("the server sent nothing for %u s "
         "(request-timeout)", timeout_s);
   return g_strdup (error->message);
+}
+
+/* A person's words for a failed request, the element's key redacted: a
+ * timeout names request-timeout and says whether the server went silent
+ * or was too slow. @watchdog may be NULL. */
+gchar *
+gst_vani_http_settings_explain_error (GstObject * element,
+    GstVaniHttpSettings * settings, const GError * error,
+    GstVaniHttpWatchdog * watchdog)
+{
+  gchar *text = describe_error (error, watchdog,
+      settings_get_timeout (element, settings));
+  gchar *safe = gst_vani_http_settings_redact (element, settings, text);
+
+  g_free (text);
+  return safe;
 }

@@ -57,11 +57,9 @@ GstVaniHttpWatchdog *gst_vani_http_watchdog_new (GstVaniHttp * http,
     guint timeout_s, GCancellable * cancellable);
 void gst_vani_http_watchdog_free (GstVaniHttpWatchdog * watchdog);
 void gst_vani_http_watchdog_progress (GstVaniHttpWatchdog * watchdog);
-void gst_vani_http_watchdog_count (GstVaniHttpWatchdog * watchdog,
+gsize gst_vani_http_watchdog_count (GstVaniHttpWatchdog * watchdog,
     gsize bytes);
 gboolean gst_vani_http_watchdog_fired (GstVaniHttpWatchdog * watchdog);
-gchar *gst_vani_http_describe_error (const GError * error,
-    GstVaniHttpWatchdog * watchdog, guint timeout_s);
 
 void gst_vani_http_close_body (GInputStream * stream, SoupMessage * msg,
     gboolean drain);
@@ -105,8 +103,12 @@ gchar *gst_vani_http_settings_redact (GstObject * element,
     GstVaniHttpSettings * settings, const gchar * text);
 void gst_vani_http_settings_apply_timeout (GstObject * element,
     GstVaniHttpSettings * settings, GstVaniHttp * http);
-guint gst_vani_http_settings_get_timeout (GstObject * element,
-    GstVaniHttpSettings * settings);
+GstVaniHttpWatchdog *gst_vani_http_settings_watch (GstObject * element,
+    GstVaniHttpSettings * settings, GstVaniHttp * http,
+    GCancellable * cancellable);
+gchar *gst_vani_http_settings_explain_error (GstObject * element,
+    GstVaniHttpSettings * settings, const GError * error,
+    GstVaniHttpWatchdog * watchdog);
 
 G_END_DECLS
 

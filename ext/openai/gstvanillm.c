@@ -1357,9 +1357,8 @@ arm_watchdog (Turn * turn)
   GstVaniLLM *self = turn->self;
 
   gst_vani_http_watchdog_free (turn->watchdog);
-  turn->watchdog = gst_vani_http_watchdog_new (self->http,
-      gst_vani_http_settings_get_timeout (GST_OBJECT (self),
-          &self->http_settings), turn->cancellable);
+  turn->watchdog = gst_vani_http_settings_watch (GST_OBJECT (self),
+      &self->http_settings, self->http, turn->cancellable);
 }
 
 static gchar *
@@ -1367,9 +1366,8 @@ describe_io_error (Turn * turn, GError * error)
 {
   GstVaniLLM *self = turn->self;
 
-  return gst_vani_http_describe_error (error, turn->watchdog,
-      gst_vani_http_settings_get_timeout (GST_OBJECT (self),
-          &self->http_settings));
+  return gst_vani_http_settings_explain_error (GST_OBJECT (self),
+      &self->http_settings, error, turn->watchdog);
 }
 
 static void

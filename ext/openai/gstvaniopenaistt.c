@@ -181,14 +181,11 @@ request_finish (Request * req, const gchar * text, GError * error)
   GstVaniOpenAISTT *self = req->self;
 
   if (error) {
-    gchar *detail = gst_vani_http_describe_error (error, req->watchdog,
-        gst_vani_http_settings_get_timeout (GST_OBJECT (self),
-            &self->http_settings));
+    gchar *words = gst_vani_http_settings_explain_error (GST_OBJECT (self),
+        &self->http_settings, error, req->watchdog);
 
     g_free (error->message);
-    error->message = gst_vani_http_settings_redact (GST_OBJECT (self),
-        &self->http_settings, detail);
-    g_free (detail);
+    error->message = words;
   }
   if (req->body)
     gst_vani_http_close_body (req->body, req->msg, error == NULL);
@@ -235,9 +232,8 @@ on_reply_headers (GObject * source, GAsyncResult * res, gpointer user_data)
     request_finish (req, NULL, error);
     return;
   }
-  req->watchdog = gst_vani_http_watchdog_new (self->http,
-      gst_vani_http_settings_get_timeout (GST_OBJECT (self),
-          &self->http_settings), req->cancellable);
+  req->watchdog = gst_vani_http_settings_watch (GST_OBJECT (self),
+      &self->http_settings, self->http, req->cancellable);
   gst_vani_http_read_all_async (req->body, GST_VANI_HTTP_BODY_MAX,
       req->cancellable, req->watchdog, on_reply_body, req);
 }

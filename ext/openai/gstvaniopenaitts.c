@@ -80,7 +80,6 @@ typedef struct
   gulong cancel_id;
   GstVaniHttpWatchdog *watchdog;
   gsize progress_bytes;         /* PROGRESS_MS of audio */
-  gsize unit_bytes;             /* audio since the last progress */
   guint8 buffer[READ_SIZE];
 } Request;
 
@@ -121,14 +120,11 @@ static void
 request_finish (Request * req, GError * error)
 {
   if (error && !gst_vani_tts_sentence_is_cancelled (req->sentence)) {
-    GstObject *self = GST_OBJECT (req->self);
-    GstVaniHttpSettings *settings = &req->self->http_settings;
-    gchar *detail = gst_vani_http_describe_error (error, req->watchdog,
-        gst_vani_http_settings_get_timeout (self, settings));
+    gchar *words = gst_vani_http_settings_explain_error (GST_OBJECT
+        (req->self), &req->self->http_settings, error, req->watchdog);
 
     g_free (error->message);
-    error->message = gst_vani_http_settings_redact (self, settings, detail);
-    g_free (detail);
+    error->message = words;
     gst_vani_tts_sentence_finish (req->sentence, error);
   } else {
     gst_vani_tts_sentence_finish (req->sentence, NULL);
@@ -153,12 +149,9 @@ on_audio (GObject * source, GAsyncResult * res, gpointer user_data)
     request_finish (req, NULL);
   } else {
     gst_vani_tts_sentence_push_audio (req->sentence, req->buffer, n);
-    req->unit_bytes += n;
-    gst_vani_http_watchdog_count (req->watchdog, n);
-    if (req->unit_bytes >= req->progress_bytes) {
-      req->unit_bytes = 0;
+    if (gst_vani_http_watchdog_count (req->watchdog, n) >=
+        req->progress_bytes)
       gst_vani_http_watchdog_progress (req->watchdog);
-    }
     read_audio (req);
   }
 }
@@ -218,9 +211,8 @@ on_headers (GObject * source, GAsyncResult * res, gpointer user_data)
     request_finish (req, error);
     return;
   }
-  req->watchdog = gst_vani_http_watchdog_new (req->self->http,
-      gst_vani_http_settings_get_timeout (GST_OBJECT (req->self),
-          &req->self->http_settings), req->cancellable);
+  req->watchdog = gst_vani_http_settings_watch (GST_OBJECT (req->self),
+      &req->self->http_settings, req->self->http, req->cancellable);
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (req->msg)) ||
       !is_audio (req->msg))
     gst_vani_http_read_all_async (req->body, GST_VANI_HTTP_BODY_MAX,
