@@ -131,9 +131,16 @@ vani_fake_reply_new_sse (const gchar * sse)
 }
 
 VaniFakeReply *
+vani_fake_reply_new_text (guint status, const gchar * content_type,
+    const gchar * text)
+{
+  return reply_new_take_text (status, content_type, g_strdup (text));
+}
+
+VaniFakeReply *
 vani_fake_reply_new_json (guint status, const gchar * json)
 {
-  return reply_new_take_text (status, "application/json", g_strdup (json));
+  return vani_fake_reply_new_text (status, "application/json", json);
 }
 
 void

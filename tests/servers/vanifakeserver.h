@@ -74,6 +74,8 @@ void vani_fake_server_forget_requests (VaniFakeServer * server);
 VaniFakeReply *vani_fake_reply_new (guint status, const gchar * content_type,
     GBytes * body);
 VaniFakeReply *vani_fake_reply_new_sse (const gchar * sse);
+VaniFakeReply *vani_fake_reply_new_text (guint status,
+    const gchar * content_type, const gchar * text);
 VaniFakeReply *vani_fake_reply_new_json (guint status, const gchar * json);
 VaniFakeReply *vani_fake_reply_new_text_stream (const gchar * text,
     gboolean with_usage);

@@ -508,6 +508,13 @@ node_is_string (JsonNode * node)
       json_node_get_value_type (node) == G_TYPE_STRING;
 }
 
+/* json-glib turns an octal escape such as \615 into a lone byte */
+static gboolean
+string_is_utf8 (JsonNode * node)
+{
+  return g_utf8_validate (json_node_get_string (node), -1, NULL);
+}
+
 static gboolean
 node_is_null (JsonNode * node)
 {
@@ -526,8 +533,7 @@ get_optional_string (JsonObject * obj, const gchar * member,
     return TRUE;
   if (!node_is_string (node))
     return invalid (error, "\"%s\" must be a string", member);
-  /* json-glib turns an octal escape such as \615 into a lone byte */
-  if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
+  if (!string_is_utf8 (node))
     return invalid (error, "\"%s\" is not valid UTF-8", member);
   *value = json_node_get_string (node);
   return TRUE;
@@ -546,7 +552,7 @@ parse_content (JsonObject * obj, gchar ** content, GError ** error)
   if (node_is_null (node))
     return TRUE;
   if (node_is_string (node)) {
-    if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
+    if (!string_is_utf8 (node))
       return invalid (error, "\"content\" is not valid UTF-8");
     *content = g_strdup (json_node_get_string (node));
     return TRUE;
@@ -565,8 +571,7 @@ parse_content (JsonObject * obj, gchar ** content, GError ** error)
       return invalid (error, "content part %u is not an object", i);
     }
     t = json_object_get_member (json_node_get_object (part), "text");
-    if (node_is_string (t) && !g_utf8_validate (json_node_get_string (t), -1,
-            NULL)) {
+    if (node_is_string (t) && !string_is_utf8 (t)) {
       g_string_free (text, TRUE);
       return invalid (error, "content part %u is not valid UTF-8", i);
     }

@@ -107,16 +107,6 @@ static const gchar *current_fault;
 /* ------------------------------------------------------------------------ */
 /* Replies                                                                  */
 
-static VaniFakeReply *
-reply_from_text (guint status, const gchar * type, const gchar * text)
-{
-  GBytes *bytes = g_bytes_new (text, strlen (text));
-  VaniFakeReply *reply = vani_fake_reply_new (status, type, bytes);
-
-  g_bytes_unref (bytes);
-  return reply;
-}
-
 /* A reply whose body is @len bytes: @head, then @fill repeated. */
 static VaniFakeReply *
 reply_sized (const gchar * type, const gchar * head, gchar fill, gsize len)
@@ -197,9 +187,11 @@ invalid_reply (void)
           "\"delta\":{\"content\":\"Hel\"}}]}\n\n"
           "data: {\"choices\": [{\"delta\": \n\n" "data: [DONE]\n\n");
     case SERVICE_STT:
-      return reply_from_text (200, "application/json", "{\"text\": \"Hel");
+      return vani_fake_reply_new_text (200, "application/json",
+          "{\"text\": \"Hel");
     default:
-      return reply_from_text (200, "text/html", "<html>proxy login</html>");
+      return vani_fake_reply_new_text (200, "text/html",
+          "<html>proxy login</html>");
   }
 }
 
@@ -338,7 +330,7 @@ arrange_fault (Fault fault)
       reply = error_reply (500, "The server had an error");
       break;
     case FAULT_503_HTML:
-      reply = reply_from_text (503, "text/html",
+      reply = vani_fake_reply_new_text (503, "text/html",
           "<html><body><h1>503 Service Unavailable</h1></body></html>");
       break;
     case FAULT_ERROR_AFTER_200:

@@ -159,12 +159,10 @@ GST_END_TEST;
 
 GST_START_TEST (test_html_error_page)
 {
-  GBytes *page = g_bytes_new_static ("<html>busy</html>", 17);
   gchar *warning;
 
-  vani_fake_server_queue_reply (server, SPEECH, vani_fake_reply_new (503,
-          "text/html", page));
-  g_bytes_unref (page);
+  vani_fake_server_queue_reply (server, SPEECH, vani_fake_reply_new_text (503,
+          "text/html", "<html>busy</html>"));
   tts_test_push_reply (h, 1, "Hello.", 0);
   fail_unless (tts_recorder_wait (rec, "llm-response-end"));
   warning = warning_text ();
