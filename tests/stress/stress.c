@@ -165,29 +165,37 @@ set_state (Stress * st, GstState state)
   return TRUE;
 }
 
-/* Waits until @n turns have been answered in all; each may take
- * TURN_TIMEOUT_US. */
+/* Waits until *@counter (a Stress count, under its lock) reaches @n; each
+ * step may take TURN_TIMEOUT_US. */
 static gboolean
-wait_turns (Stress * st, guint n)
+wait_for (Stress * st, const guint * counter, guint n, const gchar * what)
 {
   gint64 deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
   guint seen;
   gboolean ok = TRUE;
 
   g_mutex_lock (&st->lock);
-  seen = st->turns;
-  while (st->turns < n && ok) {
+  seen = *counter;
+  while (*counter < n && ok) {
     ok = g_cond_wait_until (&st->cond, &st->lock, deadline);
-    if (st->turns > seen) {
-      seen = st->turns;
+    if (*counter > seen) {
+      seen = *counter;
       deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
       ok = TRUE;
     }
   }
   g_mutex_unlock (&st->lock);
   if (!ok)
-    g_printerr ("the agent stopped answering after %u turns\n", st->turns);
+    g_printerr ("no %s for %d s, after %u\n", what,
+        (int) (TURN_TIMEOUT_US / G_USEC_PER_SEC), seen);
   return ok;
+}
+
+/* Until @n answers have been heard in all. */
+static gboolean
+wait_turns (Stress * st, guint n)
+{
+  return wait_for (st, &st->turns, n, "answer");
 }
 
 static guint
@@ -276,29 +284,18 @@ run_app_flushes (Stress * st, guint n)
 static gboolean
 run_barge_ins (Stress * st, guint n)
 {
-  gint64 deadline;
-  gboolean ok = TRUE;
+  guint done;
 
   if (!set_state (st, GST_STATE_PLAYING))
     return FALSE;
-  g_mutex_lock (&st->lock);
-  deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
-  while (st->interruptions < n && ok) {
-    guint seen = st->interruptions;
-
-    ok = g_cond_wait_until (&st->cond, &st->lock, deadline) ||
-        st->interruptions > seen;
-    if (st->interruptions > seen) {
-      deadline = g_get_monotonic_time () + TURN_TIMEOUT_US;
-      if (st->interruptions % 100 == 0)
-        printf ("barge-ins: %u\n", st->interruptions), fflush (stdout);
-    }
+  for (done = 0; done < n;) {
+    done = MIN (done + 100, n);
+    if (!wait_for (st, &st->interruptions, done, "barge-in"))
+      return FALSE;
+    printf ("barge-ins: %u, in %u answers\n", done, turns_so_far (st));
+    fflush (stdout);
   }
-  printf ("barge-ins: %u, in %u answers\n", st->interruptions, st->turns);
-  g_mutex_unlock (&st->lock);
-  if (!ok)
-    g_printerr ("no barge-in for %d s\n", (int) (TURN_TIMEOUT_US / 1000000));
-  return ok && still_answers (st);
+  return still_answers (st);
 }
 
 /* The context, and the fake server's record of the requests (each holds an

@@ -219,6 +219,11 @@ results_clear (Results * r)
   g_mutex_clear (&r->lock);
 }
 
+/* The three services, in the order of the latency arrays. */
+static const gchar *const service_paths[3] = { VANI_FAKE_TRANSCRIPTIONS,
+  VANI_FAKE_CHAT, VANI_FAKE_SPEECH
+};
+
 /* The fake server's own time beyond its configured latencies, per turn:
  * what it took from a whole request to the first byte of the reply, less
  * the latency it was told to wait. Only for one session, where the n-th
@@ -228,15 +233,13 @@ static GArray *
 server_excess (VaniFakeServer * server, const guint first[3],
     const gint latency_ms[3], guint turns)
 {
-  static const gchar *const paths[3] = { VANI_FAKE_TRANSCRIPTIONS,
-    VANI_FAKE_CHAT, VANI_FAKE_SPEECH
-  };
   GArray *excess = g_array_new (FALSE, TRUE, sizeof (gint64));
   guint p, t;
 
   g_array_set_size (excess, turns);
   for (p = 0; p < 3; p++) {
-    GArray *times = vani_fake_server_get_reply_times (server, paths[p]);
+    GArray *times = vani_fake_server_get_reply_times (server,
+        service_paths[p]);
 
     if (times->len != first[p] + turns) {
       g_array_unref (times);
@@ -254,13 +257,11 @@ server_excess (VaniFakeServer * server, const guint first[3],
 static void
 count_replies (VaniFakeServer * server, guint counts[3])
 {
-  static const gchar *const paths[3] = { VANI_FAKE_TRANSCRIPTIONS,
-    VANI_FAKE_CHAT, VANI_FAKE_SPEECH
-  };
   guint p;
 
   for (p = 0; p < 3; p++) {
-    GArray *times = vani_fake_server_get_reply_times (server, paths[p]);
+    GArray *times = vani_fake_server_get_reply_times (server,
+        service_paths[p]);
 
     counts[p] = times->len;
     g_array_unref (times);
