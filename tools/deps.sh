@@ -7,7 +7,7 @@ PACKAGES="
   build-essential meson ninja-build pkg-config
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  libsoup-3.0-dev libjson-glib-dev glib-networking ca-certificates openssl
+  libsoup-3.0-dev libjson-glib-dev glib-networking ca-certificates
   gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3 python3-gi python3-gst-1.0
   libpocketsphinx-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng sox
